@@ -1,0 +1,8 @@
+"""The MNIST drill-down: data, models, training, anatomy and plots behind the book's chapters."""
+from .config import RunConfig
+from .data import Augment, BatchLoader, load_mnist
+from .models import build_model, count_parameters, model_names
+from .train import History, fit, meets_target, summarise
+
+__all__ = ["RunConfig", "Augment", "BatchLoader", "load_mnist", "build_model", "count_parameters", "model_names",
+           "History", "fit", "meets_target", "summarise"]

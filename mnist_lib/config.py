@@ -1,0 +1,70 @@
+"""One run's hyperparameters, declared once for the notebooks, the CLI and the tests."""
+from dataclasses import asdict, dataclass, field, fields, replace
+
+OPTIMIZERS = ("sgd", "adam")
+SCHEDULERS = ("none", "step", "onecycle", "plateau")
+
+
+def param(default, help):
+    """A config field whose help text travels with its default (the CLI reads both)."""
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    model: str = param("Model_4", "registered model name (python -m mnist_lib models lists them)")
+    epochs: int = param(15, "passes over the training set; the target allows at most 15")
+    batch_size: int = param(128, "images per optimiser step")
+    optimizer: str = param("sgd", "sgd (with momentum) or adam")
+    lr: float = param(0.01, "learning rate; the peak rate when scheduler is onecycle")
+    momentum: float = param(0.9, "SGD momentum")
+    weight_decay: float = param(0.0, "L2 penalty added by the optimiser")
+    scheduler: str = param("none", "none, step, onecycle or plateau")
+    step_size: int = param(5, "epochs between decays (step scheduler)")
+    gamma: float = param(0.1, "decay factor (step and plateau schedulers)")
+    label_smoothing: float = param(0.0, "share of the target spread over all classes")
+    rotation: float = param(0.0, "augmentation: random rotation within +-degrees (0 = off)")
+    translate: float = param(0.0, "augmentation: random shift within +- this fraction of 28 px")
+    scale: float = param(0.0, "augmentation: random zoom within 1 +- this fraction")
+    shear: float = param(0.0, "augmentation: random shear within +-degrees")
+    holdout: int = param(0, "last N training images held out and evaluated instead of the test set")
+    train_subset: int = param(0, "train on the first N training images (0 = all)")
+    test_subset: int = param(0, "evaluate on the first N evaluation images (0 = all)")
+    seed: int = param(1, "seeds the weights, the shuffling, dropout and augmentation")
+    device: str = param("auto", "auto (cuda, then mps, then cpu), or a torch device name")
+
+    def __post_init__(self):
+        def require(ok, message):
+            if not ok:
+                raise ValueError(f"RunConfig: {message}")
+
+        require(isinstance(self.model, str) and self.model, "model must be a model name")
+        require(self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}")
+        require(self.batch_size >= 1, f"batch_size must be at least 1, got {self.batch_size}")
+        require(self.optimizer in OPTIMIZERS, f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        require(self.scheduler in SCHEDULERS, f"scheduler must be one of {SCHEDULERS}, got {self.scheduler!r}")
+        require(self.lr > 0, f"lr must be positive, got {self.lr}")
+        require(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}")
+        require(self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}")
+        require(self.step_size >= 1, f"step_size must be at least 1, got {self.step_size}")
+        require(0 < self.gamma <= 1, f"gamma must be in (0, 1], got {self.gamma}")
+        require(0 <= self.label_smoothing < 1, f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        require(0 <= self.rotation <= 180, f"rotation must be in [0, 180] degrees, got {self.rotation}")
+        require(0 <= self.translate < 1, f"translate must be in [0, 1), got {self.translate}")
+        require(0 <= self.scale < 1, f"scale must be in [0, 1), got {self.scale}")
+        require(0 <= self.shear < 90, f"shear must be in [0, 90) degrees, got {self.shear}")
+        require(0 <= self.holdout < 60000, f"holdout must be in [0, 60000), got {self.holdout}")
+        require(self.train_subset >= 0, f"train_subset must be >= 0, got {self.train_subset}")
+        require(self.test_subset >= 0, f"test_subset must be >= 0, got {self.test_subset}")
+
+    def smoke(self):
+        """The same run shrunk to one epoch on a few thousand images, to prove that it executes."""
+        return replace(self, epochs=1, train_subset=2048, test_subset=1024)
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def config_fields():
+    """(name, type, default, help) for every hyperparameter, in declaration order."""
+    return [(f.name, f.type, f.default, f.metadata["help"]) for f in fields(RunConfig)]

@@ -1,0 +1,200 @@
+"""MNIST from verified files into memory, and batches with augmentation drawn a whole batch at a time."""
+import gzip
+import hashlib
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+import torchvision
+from torchvision import transforms
+
+# SHA-256 of the decompressed IDX files: the same bytes whatever gzip wrapping they arrived in.
+IDX_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+FIX = ("point --data or MNIST_DATA at a folder holding MNIST/raw/ with the four canonical files "
+       "(gzipped or not), or unset MNIST_DATA to let torchvision download them")
+
+
+class DataError(ValueError):
+    """A data file is missing, truncated or not the canonical MNIST bytes."""
+
+
+def cache_dir():
+    """Where decompressed and downloaded files go: MNIST_CACHE, else ~/.cache/mnist_lib."""
+    return Path(os.environ.get("MNIST_CACHE") or Path.home() / ".cache" / "mnist_lib")
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_digest(path, name, source):
+    if sha256(path) != IDX_SHA256[name]:
+        raise DataError(f"{source} is corrupted (its SHA-256 does not match canonical MNIST '{name}'); "
+                        f"replace it with an intact copy: {FIX}")
+
+
+def _decompress(gz_path, target):
+    """Decompress into a temporary file beside target, then rename, so no half-written file remains."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".")
+    try:
+        with gzip.open(gz_path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        _check_digest(tmp, target.name, gz_path)
+        os.replace(tmp, target)
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise DataError(f"{gz_path} cannot be decompressed ({err}); it is truncated or not gzip: {FIX}") from err
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def prepare_root(root=None):
+    """A torchvision root whose MNIST/raw holds the verified decompressed files.
+
+    The root comes from the argument, else MNIST_DATA, else torchvision downloads into the cache.
+    A given root is only read: gzipped files are decompressed into the cache, never beside themselves.
+    """
+    root = root or os.environ.get("MNIST_DATA")
+    if not root:
+        target = cache_dir() / "download"
+        torchvision.datasets.MNIST(target, train=True, download=True)
+        torchvision.datasets.MNIST(target, train=False, download=True)
+        for name in IDX_SHA256:
+            _check_digest(target / "MNIST" / "raw" / name, name, target / "MNIST" / "raw" / name)
+        return target
+    raw = Path(root) / "MNIST" / "raw"
+    if not raw.is_dir():
+        raise FileNotFoundError(f"MNIST data root {root} has no MNIST/raw folder: {FIX}")
+    if all((raw / name).is_file() for name in IDX_SHA256):
+        for name in IDX_SHA256:
+            _check_digest(raw / name, name, raw / name)
+        return Path(root)
+    target = cache_dir() / "offline"
+    for name in IDX_SHA256:
+        if not (raw / f"{name}.gz").is_file():
+            raise FileNotFoundError(f"MNIST file {raw / name}.gz is missing: {FIX}")
+        _decompress(raw / f"{name}.gz", target / "MNIST" / "raw" / name)
+    return target
+
+
+@dataclass(frozen=True)
+class MNIST:
+    """The whole set in memory: images as float in [0, 1], shape (N, 1, 28, 28); labels as int64."""
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    mean: float  # of the training pixels, to normalise every image the same way
+    std: float
+    root: Path  # the verified torchvision root, for the classic DataLoader path
+
+
+def load_mnist(root=None):
+    """Verified MNIST as tensors, with normalisation constants computed from the training set."""
+    tv_root = prepare_root(root)
+    train = torchvision.datasets.MNIST(tv_root, train=True, download=False)
+    test = torchvision.datasets.MNIST(tv_root, train=False, download=False)
+    train_images = train.data.unsqueeze(1).float().div_(255)
+    return MNIST(train_images, train.targets.clone(), test.data.unsqueeze(1).float().div_(255),
+                 test.targets.clone(), train_images.mean().item(), train_images.std().item(), tv_root)
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Per-sample random affine ranges; each 0 is off."""
+    rotation: float = 0.0  # +- degrees
+    translate: float = 0.0  # +- fraction of the image side
+    scale: float = 0.0  # zoom within 1 +- scale
+    shear: float = 0.0  # +- degrees
+
+    @classmethod
+    def from_config(cls, cfg):
+        return cls(cfg.rotation, cfg.translate, cfg.scale, cfg.shear)
+
+    @property
+    def active(self):
+        return any((self.rotation, self.translate, self.scale, self.shear))
+
+    def torchvision_transform(self):
+        """The same ranges as torchvision's RandomAffine, for the classic PIL pipeline."""
+        return transforms.RandomAffine(
+            degrees=self.rotation, translate=(self.translate,) * 2 if self.translate else None,
+            scale=(1 - self.scale, 1 + self.scale) if self.scale else None, shear=self.shear or None)
+
+
+def random_affine(images, aug, generator=None):
+    """Each image rotated, sheared, scaled and shifted by its own random draw, in one grid_sample call.
+
+    Images are on a zero background (unnormalised), so the zero padding that grid_sample adds is background.
+    """
+    n = images.shape[0]
+
+    def uniform(limit):
+        return (torch.rand(n, generator=generator) * 2 - 1) * limit
+
+    angle = torch.deg2rad(uniform(aug.rotation))
+    shear = torch.deg2rad(uniform(aug.shear))
+    zoom = 1 + uniform(aug.scale)
+    shift = torch.stack([uniform(aug.translate), uniform(aug.translate)], 1) * 2  # grid units span 2
+    cos, sin, tan = torch.cos(angle), torch.sin(angle), torch.tan(shear)
+    # Output-to-input map: rotation composed with an x-shear, divided by the zoom.
+    theta = torch.stack([
+        torch.stack([cos, cos * tan - sin, shift[:, 0]], 1),
+        torch.stack([sin, sin * tan + cos, shift[:, 1]], 1),
+    ], 1)
+    theta[:, :, :2] /= zoom[:, None, None]
+    grid = F.affine_grid(theta.to(images), list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+class BatchLoader:
+    """Batches from tensors already in memory (on the training device), normalised, optionally augmented."""
+
+    def __init__(self, images, labels, *, batch_size, mean, std, augment=Augment(), shuffle=True, seed=0):
+        if images.shape[0] != labels.shape[0]:
+            raise ValueError(f"{images.shape[0]} images but {labels.shape[0]} labels")
+        if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
+            raise ValueError(f"images must have shape (N, 1, 28, 28), got {tuple(images.shape)}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.images, self.labels = images, labels
+        self.batch_size, self.mean, self.std = batch_size, mean, std
+        self.augment, self.shuffle = augment, shuffle
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self):
+        return math.ceil(len(self.labels) / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.labels)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        order = order.to(self.images.device)
+        for start in range(0, n, self.batch_size):
+            index = order[start:start + self.batch_size]
+            x = self.images[index]
+            if self.augment.active:
+                x = random_affine(x, self.augment, self.generator)
+            yield (x - self.mean) / self.std, self.labels[index]
+
+
+def classic_loader(data, *, train, batch_size, augment=Augment(), num_workers=0, shuffle=True):
+    """The textbook pipeline: torchvision dataset, PIL transforms per image, DataLoader batching."""
+    steps = ([augment.torchvision_transform()] if augment.active else []) + [
+        transforms.ToTensor(), transforms.Normalize((data.mean,), (data.std,))]
+    dataset = torchvision.datasets.MNIST(data.root, train=train, transform=transforms.Compose(steps))
+    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers)

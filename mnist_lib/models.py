@@ -1,0 +1,88 @@
+"""The drill-down's models, built from three named blocks, and the registry that names them."""
+import torch.nn as nn
+
+
+class ConvBlock(nn.Sequential):
+    """3x3 convolution -> [batch norm] -> ReLU -> [dropout]."""
+
+    def __init__(self, c_in, c_out, *, padding=0, bn=False, dropout=0.0):
+        layers = [nn.Conv2d(c_in, c_out, 3, padding=padding, bias=not bn)]
+        layers += [nn.BatchNorm2d(c_out)] if bn else []
+        layers += [nn.ReLU()]
+        layers += [nn.Dropout2d(dropout)] if dropout else []
+        super().__init__(*layers)
+
+
+class Transition(nn.Sequential):
+    """2x2 max-pool, then a 1x1 convolution that mixes and narrows the channels (pooling first is 4x cheaper)."""
+
+    def __init__(self, c_in, c_out):
+        super().__init__(nn.MaxPool2d(2), nn.Conv2d(c_in, c_out, 1, bias=False))
+
+
+class Head(nn.Sequential):
+    """Global average pooling, then a 1x1 convolution to the 10 class logits."""
+
+    def __init__(self, c_in):
+        super().__init__(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c_in, 10, 1), nn.Flatten())
+
+
+class Baseline(nn.Module):
+    """A LeNet-style network whose fully connected layer holds most of its 100K+ parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            ConvBlock(1, 16), nn.MaxPool2d(2),  # 28 -> 26 -> 13, RF 3 -> 4
+            ConvBlock(16, 32), nn.MaxPool2d(2),  # 13 -> 11 -> 5, RF 8 -> 10
+        )
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(32 * 5 * 5, 128), nn.ReLU(), nn.Linear(128, 10))
+
+    def forward(self, x):
+        x = self.features(x)
+        return self.classifier(x)  # each logit sees 26x26 pixels
+
+
+class Net(nn.Module):
+    """Two convolution blocks, a transition at RF 5, three more blocks, then GAP: no fully connected layer."""
+
+    def __init__(self, *, widths, bn=False, dropout=0.0):
+        super().__init__()
+        c1, c2, c3, c4, c5, c6 = widths
+        block = dict(bn=bn, dropout=dropout)
+        self.block1 = nn.Sequential(ConvBlock(1, c1, **block), ConvBlock(c1, c2, **block))
+        self.transition = Transition(c2, c3)
+        self.block2 = nn.Sequential(ConvBlock(c3, c4, **block), ConvBlock(c4, c5, **block),
+                                    ConvBlock(c5, c6, **block))
+        self.head = Head(c6)
+
+    def forward(self, x):
+        x = self.block1(x)  # 28 -> 26 -> 24, RF 3 -> 5: strokes and their edges
+        x = self.transition(x)  # 24 -> 12, RF 5 -> 6
+        x = self.block2(x)  # 12 -> 10 -> 8 -> 6, RF 10 -> 14 -> 18: parts of digits
+        return self.head(x)  # 6 -> 1, RF 28: the whole digit
+
+
+WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,000 parameters in all
+
+MODELS = {
+    "Model_1": lambda: Baseline(),
+    "Model_2": lambda: Net(widths=WIDTHS),
+    "Model_3": lambda: Net(widths=WIDTHS, bn=True),
+    "Model_4": lambda: Net(widths=WIDTHS, bn=True, dropout=0.05),
+}
+
+
+def model_names():
+    return list(MODELS)
+
+
+def build_model(name):
+    """A freshly initialised model of the registered name."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
+    return MODELS[name]()
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,0 +1,101 @@
+"""Figures for the book: learning curves, digit grids, misclassified digits, confusion matrix."""
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from .data import random_affine
+from .train import TARGET_ACCURACY, TARGET_PARAMS
+
+
+def plot_curves(histories, labels=None):
+    """Loss and accuracy per epoch, train dashed and test solid, for one history or several."""
+    histories = histories if isinstance(histories, (list, tuple)) else [histories]
+    labels = labels or [h.meta["model"] for h in histories]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+    for i, (h, label) in enumerate(zip(histories, labels)):
+        colour, epochs = f"C{i}", h.column("epoch")
+        eval_set = h.meta.get("eval_set", "test")
+        ax_loss.plot(epochs, h.column("train_loss"), "--", color=colour, label=f"{label} train")
+        ax_loss.plot(epochs, h.column("test_loss"), "-", color=colour, label=f"{label} {eval_set}")
+        ax_acc.plot(epochs, h.column("train_acc"), "--", color=colour, label=f"{label} train")
+        ax_acc.plot(epochs, h.column("test_acc"), "-o", ms=3, color=colour, label=f"{label} {eval_set}")
+    ax_acc.axhline(TARGET_ACCURACY, color="k", lw=0.8, ls=":", label=f"{TARGET_ACCURACY:.2f} %")
+    low = min(min(h.column("test_acc")[len(h.epochs) // 3:] + h.column("train_acc")[len(h.epochs) // 3:])
+              for h in histories)
+    ax_acc.set_ylim(max(min(low, TARGET_ACCURACY) - 0.3, 0), 100)
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy (lower two thirds of the epochs)")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_digits(images, titles=None, ncols=10, size=1.1):
+    """A grid of 28x28 digits (float in [0, 1]) with optional titles."""
+    n = len(images)
+    nrows = max(1, -(-n // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if titles else 1)))
+    for i, ax in enumerate(np.ravel(axes)):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i].squeeze().cpu(), cmap="gray_r", vmin=0, vmax=1)
+            if titles:
+                ax.set_title(titles[i], fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_augmented(images, augment, copies=4, seed=0):
+    """Each original in the top row, with `copies` random augmentations of it below."""
+    generator = torch.Generator().manual_seed(seed)
+    rows = [images] + [random_affine(images, augment, generator) for _ in range(copies)]
+    fig = plot_digits(torch.cat(rows), ncols=len(images))
+    fig.suptitle("top row: originals; below: augmented copies", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_misclassified(images, labels, preds, limit=None):
+    """Every misclassified digit (or the first `limit`), titled 'true -> predicted'."""
+    wrong = (preds != labels).nonzero().flatten()[:limit]
+    return plot_digits(images[wrong], [f"{labels[i]} -> {preds[i]}" for i in wrong.tolist()], ncols=12)
+
+
+def confusion_matrix(labels, preds, classes=10):
+    """counts[true, predicted]."""
+    return torch.bincount(labels * classes + preds, minlength=classes * classes).reshape(classes, classes)
+
+
+def plot_confusion(labels, preds):
+    counts = confusion_matrix(labels, preds).numpy()
+    off_diagonal = counts - np.diag(np.diag(counts))
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.imshow(off_diagonal, cmap="Reds")
+    for t in range(10):
+        for p in range(10):
+            if counts[t, p]:
+                ax.text(p, t, counts[t, p], ha="center", va="center", fontsize=7,
+                        color="0.6" if t == p else "black")
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true",
+           title="confusion matrix (colour: errors only)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_vs_params(summaries):
+    """Best test accuracy against parameters (log scale), with the budget and the bar marked.
+    summaries: dicts with keys name, params, best_test, last5_min."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for s in summaries:
+        ax.errorbar(s["params"], s["best_test"], yerr=[[s["best_test"] - s["last5_min"]], [0]], fmt="o", capsize=3)
+        ax.annotate(s["name"], (s["params"], s["best_test"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.axvline(TARGET_PARAMS, color="C3", ls="--", lw=1, label=f"{TARGET_PARAMS:,} parameters")
+    ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
+    ax.set(xscale="log", xlabel="trainable parameters", ylabel="test accuracy (%)",
+           title="best test accuracy (bar down to the minimum of the last 5 epochs)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

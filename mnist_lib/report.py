@@ -1,0 +1,43 @@
+"""Tables built from recorded runs, for the book's Results and comparisons."""
+from .anatomy import final_receptive_field, macs
+from .models import build_model
+from .train import History, summarise
+
+PERCENT = "{:.2f}"
+
+
+def markdown_table(rows, formats=None):
+    """Rows of equal keys as a Markdown table; formats maps a key to a format string."""
+    formats = formats or {}
+    keys = list(rows[0])
+
+    def cell(key, value):
+        if value is None:
+            return "–"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return formats.get(key, "{}").format(value)
+
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(cell(k, row[k]) for k in keys) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def run_row(history, name=None):
+    """One run as a row: what the model costs and what the run reached."""
+    model = build_model(history.meta["model"])
+    s = summarise(history)
+    return {"run": name or history.meta["model"], "model": history.meta["model"], "parameters": s["params"],
+            "MACs": macs(model), "RF": final_receptive_field(model), "epochs": s["epochs"],
+            "best train %": s["best_train"], "best test %": s["best_test"], "last-5 min %": s["last5_min"],
+            "first epoch ≥ 99.40 %": s["first_at"], "target met": s["met"],
+            "s / epoch": s["seconds_per_epoch"]}
+
+
+RUN_FORMATS = {"parameters": "{:,}", "MACs": "{:,}", "best train %": PERCENT, "best test %": PERCENT,
+               "last-5 min %": PERCENT, "s / epoch": "{:.1f}"}
+
+
+def runs_table(paths):
+    """A Markdown table of the histories at `paths` (a dict name -> history.json path)."""
+    return markdown_table([run_row(History.load(path), name) for name, path in paths.items()], RUN_FORMATS)
