@@ -38,6 +38,8 @@ def execute(notebook, output, parameters):
 def run_book(smoke=False, only=None, root="."):
     """Execute every chapter (or those named in `only`); print each one's wall time."""
     todo = chapters(root)
+    if os.environ.get("MNIST_DATA"):  # chapters run in book/, where a relative root would point elsewhere
+        os.environ["MNIST_DATA"] = str(Path(os.environ["MNIST_DATA"]).resolve())
     if only:
         unknown = set(only) - {nb.stem for nb in todo}
         if unknown:

@@ -49,7 +49,7 @@ def cmd_train(args):
 
     cfg = RunConfig(**{name: getattr(args, name) for name, *_ in config_fields()})
     cfg = cfg.smoke() if args.smoke else cfg
-    model = build_model(cfg.model)
+    model = build_model(cfg.model, seed=cfg.seed)
     history = fit(model, load_mnist(args.data), cfg, out=args.out, progress=not args.no_progress)
     s = summarise(history)
     print(f"{cfg.model}: {s['params']:,} parameters, best {history.meta['eval_set']} accuracy {s['best_test']:.2f}%, "

@@ -114,6 +114,15 @@ def load_mnist(root=None):
                  test.targets.clone(), train_images.mean().item(), train_images.std().item(), tv_root)
 
 
+def dataset_stats(data):
+    """One row per split: size, image shape, pixel mean and std (in [0, 1]) and images per digit."""
+    return [dict(split=name, images=len(labels), shape="x".join(map(str, images.shape[1:])),
+                 mean=round(images.mean().item(), 4), std=round(images.std().item(), 4),
+                 **{str(d): c for d, c in enumerate(torch.bincount(labels, minlength=10).tolist())})
+            for name, images, labels in (("train", data.train_images, data.train_labels),
+                                         ("test", data.test_images, data.test_labels))]
+
+
 @dataclass(frozen=True)
 class Augment:
     """Per-sample random affine ranges; each 0 is off."""

@@ -1,4 +1,5 @@
 """The drill-down's models, built from three named blocks, and the registry that names them."""
+import torch
 import torch.nn as nn
 
 
@@ -77,11 +78,15 @@ def model_names():
     return list(MODELS)
 
 
-def build_model(name):
-    """A freshly initialised model of the registered name."""
+def build_model(name, seed=None):
+    """A freshly initialised model of the registered name; with a seed, the same weights every time."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
-    return MODELS[name]()
+    if seed is None:
+        return MODELS[name]()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return MODELS[name]()
 
 
 def count_parameters(model):

@@ -23,6 +23,15 @@ def markdown_table(rows, formats=None):
     return "\n".join(lines)
 
 
+def results_text(history):
+    """A run's Results figures as display strings, keyed as the chapters glue them."""
+    s = summarise(history)
+    return {"params": f"{s['params']:,}", "epochs": str(s["epochs"]), "best_train": f"{s['best_train']:.2f} %",
+            "best_test": f"{s['best_test']:.2f} %", "last5_min": f"{s['last5_min']:.2f} %",
+            "first_at": f"epoch {s['first_at']}" if s["first_at"] else "not reached",
+            "met": "yes" if s["met"] else "no", "seconds_per_epoch": f"{s['seconds_per_epoch']:.1f} s"}
+
+
 def run_row(history, name=None):
     """One run as a row: what the model costs and what the run reached."""
     model = build_model(history.meta["model"])

@@ -1,0 +1,36 @@
+from mnist_lib.anatomy import final_receptive_field, macs, model_summary, receptive_fields
+from mnist_lib.models import build_model, count_parameters, model_names
+
+
+def table(rows):
+    return [(r["size"], r["jump"], r["rf"]) for r in rows]
+
+
+def test_receptive_fields_of_the_baseline_by_hand():
+    # conv3 -> 26 (rf 3), pool2 -> 13 (rf 4, jump 2), conv3 -> 11 (rf 4 + 2*2 = 8),
+    # pool2 -> 5 (rf 10, jump 4), linear over 5x5 (rf 10 + 4*4 = 26), linear (unchanged)
+    assert table(receptive_fields(build_model("Model_1"))) == [
+        (26, 1, 3), (13, 2, 4), (11, 2, 8), (5, 4, 10), (1, 4, 26), (1, 4, 26)]
+
+
+def test_receptive_fields_of_the_final_model_by_hand():
+    # conv -> 26 (3), conv -> 24 (5), pool -> 12 (6, jump 2), 1x1 (6), conv -> 10 (6 + 2*2 = 10),
+    # conv -> 8 (14), conv -> 6 (18), GAP over 6x6 (18 + 5*2 = 28, jump 12), 1x1 (28)
+    assert table(receptive_fields(build_model("Model_4"))) == [
+        (26, 1, 3), (24, 1, 5), (12, 2, 6), (12, 2, 6), (10, 2, 10), (8, 2, 14), (6, 2, 18), (1, 12, 28), (1, 12, 28)]
+
+
+def test_every_convolutional_model_sees_the_whole_digit():
+    assert all(final_receptive_field(build_model(n)) == 28 for n in model_names()[1:])
+
+
+def test_summary_agrees_with_the_parameter_count():
+    model = build_model("Model_4")
+    assert model_summary(model).trainable_params == count_parameters(model)
+
+
+def test_macs_of_the_final_model_by_hand():
+    # output pixels x kernel taps x channel pairs, per convolution; torchinfo adds a few for biases and norms
+    convs = 26 * 26 * 9 * 8 + 24 * 24 * 9 * 8 * 16 + 12 * 12 * 16 * 10 + 10 * 10 * 9 * 10 * 16 \
+        + 8 * 8 * 9 * 16 * 16 + 6 * 6 * 9 * 16 * 16 + 16 * 10
+    assert convs <= macs(build_model("Model_4")) <= convs + 200

@@ -1,0 +1,91 @@
+"""The book's machinery: chapter order, smoke execution, and the built site."""
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from mnist_lib.book import chapters, run_book
+from mnist_lib.report import results_text
+from mnist_lib.train import History
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+
+
+def test_chapters_follow_the_table_of_contents():
+    names = [nb.stem for nb in chapters(ROOT)]
+    toc = re.findall(r"file: (\S+)", (ROOT / "_toc.yml").read_text())
+    assert names == [name for name in toc if (ROOT / "book" / f"{name}.ipynb").exists()] and len(names) >= 6
+
+
+def test_unknown_chapter_is_refused():
+    with pytest.raises(ValueError, match="unknown chapters"):
+        run_book(smoke=True, only=["99_nothing"], root=ROOT)
+
+
+def test_published_notebooks_hold_full_runs():
+    for notebook in chapters(ROOT):
+        history = History.load(notebook.parent / "histories" / notebook.stem / "history.json")
+        assert history.meta["config"]["train_subset"] == 0 and len(history.epochs) == history.meta["config"]["epochs"]
+        assert "SMOKE = True" not in notebook.read_text(), f"{notebook.name} was executed as a smoke run"
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.fixture(scope="module")
+def site():
+    """Build the site from the committed outputs, with warnings as errors."""
+    build = subprocess.run([sys.executable, "-m", "jupyter_book", "build", "-W", "-n", "--keep-going", "book/"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    return HTML
+
+
+def read_page(site, name):
+    page = Page()
+    page.feed((site / f"{name}.html").read_text())
+    return page
+
+
+def test_every_chapter_page_exists_with_its_images(site):
+    for notebook in chapters(ROOT):
+        page = read_page(site, notebook.stem)
+        assert page.images, f"{notebook.stem}.html has no figure"
+        for src in page.images:
+            if not src.startswith(("http:", "https:", "data:")):
+                assert (site / src).is_file(), f"{notebook.stem}.html shows a missing image {src}"
+
+
+def test_glued_results_appear_on_each_page(site):
+    for notebook in chapters(ROOT):
+        if notebook.stem == "intro":
+            continue
+        text = " ".join(read_page(site, notebook.stem).text)
+        results = results_text(History.load(notebook.parent / "histories" / notebook.stem / "history.json"))
+        for key in ("params", "best_test", "last5_min", "met"):
+            assert results[key] in text, f"{notebook.stem}.html lacks {key} = {results[key]}"
+
+
+def test_introduction_shows_the_steps_table(site):
+    text = " ".join(read_page(site, "intro").text)
+    assert "last-5 min %" in text and "6 one-cycle" in text
+
+
+def test_every_chapter_runs_in_smoke_form(capsys):
+    run_book(smoke=True, root=ROOT)
+    assert f"{len(chapters(ROOT))} chapters in" in capsys.readouterr().out
+    assert all((ROOT / "_build" / "smoke" / nb.name).is_file() for nb in chapters(ROOT))

@@ -1,0 +1,43 @@
+import json
+import os
+import subprocess
+import sys
+
+from mnist_lib.models import model_names
+
+
+def cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "mnist_lib", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_models_lists_every_model_with_its_size():
+    out = cli("models")
+    assert out.returncode == 0
+    assert all(name in out.stdout for name in model_names()) and "7,746" in out.stdout
+
+
+def test_train_writes_history_and_weights(tmp_path):
+    out = cli("train", "--model", "Model_4", "--smoke", "--no-progress", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert len(history["epochs"]) == 1 and history["meta"]["model"] == "Model_4"
+    assert (tmp_path / "model.pt").is_file()
+
+
+def one_line_error(out, words):
+    lines = out.stderr.strip().splitlines()
+    return out.returncode != 0 and len(lines) == 1 and words in lines[0] and "Traceback" not in out.stderr
+
+
+def test_unknown_model_is_one_clear_line(tmp_path):
+    assert one_line_error(cli("train", "--model", "Model_99", "--out", str(tmp_path)), "known models: Model_1")
+
+
+def test_zero_epochs_is_one_clear_line(tmp_path):
+    assert one_line_error(cli("train", "--epochs", "0", "--out", str(tmp_path)), "epochs must be at least 1")
+
+
+def test_missing_data_is_one_clear_line(tmp_path):
+    out = cli("train", "--smoke", "--out", str(tmp_path), env={"MNIST_DATA": str(tmp_path / "none")})
+    assert one_line_error(out, "has no MNIST/raw folder")

@@ -1,0 +1,38 @@
+import dataclasses
+
+import pytest
+
+from mnist_lib.cli import parser
+from mnist_lib.config import RunConfig
+
+
+@pytest.mark.parametrize("bad, words", [
+    (dict(epochs=0), "epochs must be at least 1"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(optimizer="rmsprop"), "optimizer must be one of"),
+    (dict(scheduler="cosine"), "scheduler must be one of"),
+    (dict(lr=0), "lr must be positive"),
+    (dict(rotation=-1), "rotation"),
+    (dict(translate=1.5), "translate"),
+])
+def test_bad_values_are_refused_with_the_reason(bad, words):
+    with pytest.raises(ValueError, match=words):
+        RunConfig(**bad)
+
+
+def test_config_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        RunConfig().epochs = 3
+
+
+def test_smoke_shrinks_only_the_run_length():
+    cfg = RunConfig(model="Model_3", lr=0.05, rotation=5)
+    smoke = cfg.smoke()
+    assert (smoke.epochs, smoke.train_subset, smoke.test_subset) == (1, 2048, 1024)
+    assert (smoke.model, smoke.lr, smoke.rotation) == ("Model_3", 0.05, 5)
+
+
+def test_cli_defaults_are_the_config_defaults():
+    args = parser().parse_args(["train"])
+    for field in dataclasses.fields(RunConfig):
+        assert getattr(args, field.name) == field.default, field.name

@@ -1,0 +1,120 @@
+import gzip
+
+import pytest
+import torch
+from torchvision import transforms
+
+from mnist_lib.data import Augment, BatchLoader, DataError, classic_loader, load_mnist, random_affine
+
+# From ../shared/data/README.md: the canonical set's first labels and per-class counts.
+FIRST_TRAIN = [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+FIRST_TEST = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_shapes_and_dtypes(data):
+    assert data.train_images.shape == (60000, 1, 28, 28) and data.test_images.shape == (10000, 1, 28, 28)
+    assert data.train_images.dtype == torch.float32 and data.train_labels.dtype == torch.int64
+    assert 0 <= data.train_images.min() and data.train_images.max() <= 1
+
+
+def test_labels_are_the_canonical_ones(data):
+    assert data.train_labels[:10].tolist() == FIRST_TRAIN and data.test_labels[:10].tolist() == FIRST_TEST
+    assert torch.bincount(data.train_labels).tolist() == TRAIN_COUNTS
+    assert torch.bincount(data.test_labels).tolist() == TEST_COUNTS
+
+
+def test_normalisation_comes_from_the_training_set(data):
+    assert data.mean == pytest.approx(0.1307, abs=1e-4) and data.std == pytest.approx(0.3081, abs=1e-4)
+    loader = BatchLoader(data.train_images, data.train_labels, batch_size=60000, mean=data.mean, std=data.std)
+    x, _ = next(iter(loader))
+    assert x.mean().item() == pytest.approx(0, abs=1e-3) and x.std().item() == pytest.approx(1, abs=1e-3)
+
+
+def test_offline_root_is_decompressed_into_the_cache_and_left_untouched(offline_copy):
+    before = sorted(p.name for p in (offline_copy / "MNIST" / "raw").iterdir())
+    data = load_mnist(offline_copy)
+    assert sorted(p.name for p in (offline_copy / "MNIST" / "raw").iterdir()) == before
+    assert offline_copy not in data.root.parents and data.train_labels[:10].tolist() == FIRST_TRAIN
+
+
+def test_corrupted_file_is_named_and_refused(offline_copy):
+    gz = offline_copy / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
+    labels = bytearray(gzip.decompress(gz.read_bytes()))
+    labels[100] = (labels[100] + 1) % 10  # a valid gzip holding one wrong label
+    gz.write_bytes(gzip.compress(bytes(labels)))
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz is corrupted"):
+        load_mnist(offline_copy)
+
+
+def test_truncated_file_is_named_and_refused(offline_copy):
+    gz = offline_copy / "MNIST" / "raw" / "train-images-idx3-ubyte.gz"
+    gz.write_bytes(gz.read_bytes()[:100000])
+    with pytest.raises(DataError, match="train-images-idx3-ubyte.gz cannot be decompressed"):
+        load_mnist(offline_copy)
+    assert not list((offline_copy.parent / "cache").rglob("*.gz.*")), "a half-written file was left behind"
+
+
+def test_missing_file_is_named(offline_copy):
+    (offline_copy / "MNIST" / "raw" / "train-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(FileNotFoundError, match="train-labels-idx1-ubyte.gz is missing"):
+        load_mnist(offline_copy)
+
+
+def test_missing_root_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="has no MNIST/raw folder: point --data or MNIST_DATA"):
+        load_mnist(tmp_path / "nowhere")
+
+
+def test_augmentation_at_zero_strength_is_the_identity(data):
+    x = data.train_images[:64]
+    torch.testing.assert_close(random_affine(x, Augment()), x, atol=1e-5, rtol=0)
+
+
+def test_augmented_images_stay_finite_in_range_and_differ_per_sample(data):
+    same = data.train_images[:1].repeat(32, 1, 1, 1)
+    out = random_affine(same, Augment(rotation=15, translate=0.1, scale=0.1, shear=10), torch.Generator().manual_seed(0))
+    assert torch.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+    flat = out.flatten(1)
+    assert all(not torch.allclose(flat[0], flat[i]) for i in range(1, 32))
+
+
+def test_rotation_turns_the_ink_about_the_centre(data):
+    # an image rotated by up to 15 degrees keeps its ink mass roughly (bilinear resampling loses a little)
+    x = data.train_images[:256]
+    out = random_affine(x, Augment(rotation=15), torch.Generator().manual_seed(1))
+    ratio = out.sum((1, 2, 3)) / x.sum((1, 2, 3))
+    assert ((ratio > 0.9) & (ratio < 1.1)).all()
+
+
+def test_loader_keeps_labels_with_their_images_when_augmenting(data):
+    images, labels = data.train_images[:500], data.train_labels[:500]
+    loader = BatchLoader(images, labels, batch_size=100, mean=0.0, std=1.0, augment=Augment(rotation=10),
+                         shuffle=False)
+    assert torch.equal(torch.cat([y for _, y in loader]), labels)
+
+
+def test_shuffled_epoch_serves_every_image_once(data):
+    labels = torch.arange(1000)
+    loader = BatchLoader(data.train_images[:1000], labels, batch_size=128, mean=0.0, std=1.0, seed=3)
+    served = torch.cat([y for _, y in loader])
+    assert len(loader) == 8 and sorted(served.tolist()) == list(range(1000)) and not torch.equal(served, labels)
+
+
+def test_loader_refuses_mismatched_input(data):
+    with pytest.raises(ValueError, match="1000 images but 999 labels"):
+        BatchLoader(data.train_images[:1000], data.train_labels[:999], batch_size=10, mean=0.0, std=1.0)
+
+
+def test_classic_pipeline_gives_the_same_tensors(data):
+    x, y = next(iter(classic_loader(data, train=False, batch_size=16, shuffle=False)))
+    ours = (data.test_images[:16] - data.mean) / data.std
+    torch.testing.assert_close(x, ours)
+    assert torch.equal(y, data.test_labels[:16])
+
+
+def test_classic_pipeline_uses_the_same_augmentation_ranges():
+    t = Augment(rotation=7, translate=0.1, scale=0.05, shear=3).torchvision_transform()
+    assert isinstance(t, transforms.RandomAffine)
+    assert (t.degrees, t.translate, t.scale, t.shear) == ([-7.0, 7.0], (0.1, 0.1), (0.95, 1.05), [-3.0, 3.0])

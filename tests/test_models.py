@@ -1,0 +1,55 @@
+import pytest
+import torch
+
+from mnist_lib.models import build_model, count_parameters, model_names
+
+
+def conv(c_in, c_out, k=3, bias=True):
+    return c_in * c_out * k * k + (c_out if bias else 0)
+
+
+# Worked out by hand from the layer list of each model.
+HAND_COUNTS = {
+    "Model_1": conv(1, 16) + conv(16, 32) + (32 * 5 * 5 * 128 + 128) + (128 * 10 + 10),
+    "Model_2": conv(1, 8) + conv(8, 16) + conv(16, 10, 1, False) + conv(10, 16) + 2 * conv(16, 16) + conv(16, 10, 1),
+    "Model_3": (conv(1, 8, bias=False) + conv(8, 16, bias=False) + conv(16, 10, 1, False) + conv(10, 16, bias=False)
+                + 2 * conv(16, 16, bias=False) + conv(16, 10, 1) + 2 * (8 + 16 + 16 + 16 + 16)),
+}
+HAND_COUNTS["Model_4"] = HAND_COUNTS["Model_3"]  # dropout adds no parameters
+
+
+def test_every_model_has_a_hand_count():
+    assert set(HAND_COUNTS) == set(model_names())
+
+
+@pytest.mark.parametrize("name", sorted(HAND_COUNTS))
+def test_parameter_count_matches_hand_arithmetic(name):
+    assert count_parameters(build_model(name)) == HAND_COUNTS[name]
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_output_is_ten_logits_per_image(name):
+    model = build_model(name).eval()
+    assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+def test_models_from_step_2_on_fit_the_budget():
+    assert all(count_parameters(build_model(n)) < 8000 for n in model_names()[1:])
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="Model_1, Model_2"):
+        build_model("Model_99")
+
+
+def test_each_call_builds_a_fresh_model():
+    a, b = build_model("Model_3"), build_model("Model_3")
+    assert a is not b
+    assert not torch.equal(a.block1[0][0].weight, b.block1[0][0].weight)
+
+
+def test_a_seed_fixes_the_weights():
+    def weights(seed):
+        return build_model("Model_4", seed=seed).block1[0][0].weight
+
+    assert torch.equal(weights(3), weights(3)) and not torch.equal(weights(3), weights(4))

@@ -1,0 +1,107 @@
+import json
+
+import pytest
+import torch
+
+import mnist_lib.train as train
+from mnist_lib.config import RunConfig
+from mnist_lib.models import build_model
+from mnist_lib.train import History, fit, first_epoch_at, meets_target
+
+TINY = RunConfig(model="Model_4", epochs=2, lr=0.05, train_subset=4096, test_subset=1000)
+
+
+def crafted(test_accs, params=7746):
+    return History({"params": params, "model": "crafted"},
+                   [dict(epoch=i + 1, train_acc=99.0, test_acc=a) for i, a in enumerate(test_accs)])
+
+
+def test_a_short_fit_beats_chance_and_lowers_the_loss(data):
+    history = fit(build_model("Model_4"), data, TINY, progress=False)
+    assert history.column("train_loss")[1] < history.column("train_loss")[0]
+    assert history.column("test_acc")[-1] > 50  # chance is 10 %
+
+
+def test_same_seed_same_history(data):
+    def run(seed):
+        h = fit(build_model(TINY.model, seed=seed), data, RunConfig(**{**TINY.to_dict(), "seed": seed}), progress=False)
+        return [(r["train_loss"], r["test_acc"]) for r in h.epochs]
+
+    assert run(7) == run(7)
+    assert run(7) != run(8)
+
+
+@pytest.mark.parametrize("accs, met", [
+    ([98.0] * 10 + [99.40] * 5, True),  # exactly the bar, on each of the last 5
+    ([98.0] * 10 + [99.5, 99.5, 99.39, 99.5, 99.5], False),  # one dip in the last 5
+    ([98.0] * 9 + [99.0] + [99.45] * 5, True),  # a dip before the last 5 does not count
+    ([99.5] * 16, False),  # more than 15 epochs
+    ([99.5] * 4, False),  # fewer epochs than the window
+])
+def test_meets_target_reads_the_last_five_epochs(accs, met):
+    assert meets_target(crafted(accs)) is met
+
+
+def test_meets_target_needs_fewer_than_8000_parameters():
+    assert meets_target(crafted([99.5] * 15, params=7999))
+    assert not meets_target(crafted([99.5] * 15, params=8000))
+
+
+def test_accuracy_of_9940_in_10000_is_exactly_the_bar():
+    assert train.accuracy_of(9940, 10000) >= 99.40 and train.accuracy_of(9939, 10000) < 99.40
+
+
+def test_first_epoch_at_the_bar():
+    assert first_epoch_at(crafted([99.0, 99.41, 99.2])) == 2 and first_epoch_at(crafted([99.0])) is None
+
+
+def test_history_and_weights_are_written(data, tmp_path):
+    model = build_model(TINY.model)
+    history = fit(model, data, TINY, out=tmp_path, progress=False)
+    saved = History.load(tmp_path / "history.json")
+    assert saved.epochs == json.loads(json.dumps(history.epochs))
+    assert saved.meta["config"] == TINY.to_dict() and saved.params == 7746 and saved.meta["versions"]["torch"]
+    fresh = build_model(TINY.model)
+    fresh.load_state_dict(torch.load(tmp_path / "model.pt"))
+    assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), model.state_dict().values()))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.json", "model.pt"]
+
+
+def test_an_interrupted_run_keeps_its_finished_epochs(data, tmp_path, monkeypatch):
+    real, calls = train.train_epoch, []
+
+    def interrupt_second_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train, "train_epoch", interrupt_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        fit(build_model(TINY.model), data, TINY, out=tmp_path, progress=False)
+    assert [r["epoch"] for r in History.load(tmp_path / "history.json").epochs] == [1]
+
+
+def test_a_diverging_loss_stops_with_advice(data):
+    with pytest.raises(FloatingPointError, match="lower the learning rate"):
+        fit(build_model("Model_2"), data, RunConfig(model="Model_2", lr=1e6, epochs=1, train_subset=2048),
+            progress=False)
+
+
+def test_step_scheduler_decays_the_rate_each_step(data):
+    cfg = RunConfig(model="Model_4", epochs=3, lr=0.1, scheduler="step", step_size=1, gamma=0.5,
+                    train_subset=512, test_subset=100)
+    assert fit(build_model(cfg.model), data, cfg, progress=False).column("lr") == pytest.approx([0.1, 0.05, 0.025])
+
+
+def test_onecycle_warms_up_then_anneals(data):
+    cfg = RunConfig(model="Model_4", epochs=4, lr=0.1, scheduler="onecycle", train_subset=512, test_subset=100)
+    lrs = fit(build_model(cfg.model), data, cfg, progress=False).column("lr")
+    assert lrs[0] == pytest.approx(0.1 / 25) and lrs[1] > lrs[0] and lrs[3] < lrs[1]
+
+
+def test_holdout_is_evaluated_instead_of_the_test_set(data):
+    cfg = RunConfig(holdout=5000, test_subset=0)
+    train_x, _, eval_x, eval_y, name = train.split_for(cfg, data)
+    assert name == "validation" and len(train_x) == 55000 and len(eval_x) == 5000
+    assert torch.equal(eval_y, data.train_labels[-5000:])
