@@ -12,9 +12,9 @@ def param(default, help):
 
 @dataclass(frozen=True)
 class RunConfig:
-    model: str = param("Model_4", "registered model name (python -m mnist_lib models lists them)")
+    model: str = param("Model_5", "registered model name (python -m mnist_lib models lists them)")
     epochs: int = param(15, "passes over the training set; the target allows at most 15")
-    batch_size: int = param(128, "images per optimiser step")
+    batch_size: int = param(64, "images per optimiser step")
     optimizer: str = param("sgd", "sgd (with momentum) or adam")
     lr: float = param(0.01, "learning rate; the peak rate when scheduler is onecycle")
     momentum: float = param(0.9, "SGD momentum")

@@ -28,6 +28,13 @@ class Head(nn.Sequential):
         super().__init__(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c_in, 10, 1), nn.Flatten())
 
 
+class ConvHead(nn.Sequential):
+    """A 3x3 convolution to the 10 class maps, then global average pooling: each logit still sees 3x3 positions."""
+
+    def __init__(self, c_in):
+        super().__init__(nn.Conv2d(c_in, 10, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
 class Baseline(nn.Module):
     """A LeNet-style network whose fully connected layer holds most of its 100K+ parameters."""
 
@@ -44,7 +51,7 @@ class Baseline(nn.Module):
         return self.classifier(x)  # each logit sees 26x26 pixels
 
 
-class Net(nn.Module):
+class Skeleton(nn.Module):
     """Two convolution blocks, a transition at RF 5, three more blocks, then GAP: no fully connected layer."""
 
     def __init__(self, *, widths, bn=False, dropout=0.0):
@@ -64,13 +71,35 @@ class Net(nn.Module):
         return self.head(x)  # 6 -> 1, RF 28: the whole digit
 
 
+class ConvHeadNet(nn.Module):
+    """Three blocks before the transition (RF 7), two after, and a convolutional head."""
+
+    def __init__(self, *, widths, dropout=0.0):
+        super().__init__()
+        c1, c2, c3, c4, c5, c6 = widths
+        block = dict(bn=True, dropout=dropout)
+        self.block1 = nn.Sequential(ConvBlock(1, c1, **block), ConvBlock(c1, c2, **block), ConvBlock(c2, c3, **block))
+        self.transition = Transition(c3, c4)
+        self.block2 = nn.Sequential(ConvBlock(c4, c5, **block), ConvBlock(c5, c6, **block))
+        self.head = ConvHead(c6)
+
+    def forward(self, x):
+        x = self.block1(x)  # 28 -> 26 -> 24 -> 22, RF 3 -> 5 -> 7: strokes, edges and their corners
+        x = self.transition(x)  # 22 -> 11, RF 7 -> 8
+        x = self.block2(x)  # 11 -> 9 -> 7, RF 12 -> 16
+        return self.head(x)  # 7 -> 5 -> 1, RF 20 -> 28: the whole digit
+
+
 WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,000 parameters in all
+# Fewer channels late, one more convolution early: parameters move to where the 22x22 maps are.
+CONV_HEAD_WIDTHS = (8, 12, 16, 8, 16, 16)
 
 MODELS = {
     "Model_1": lambda: Baseline(),
-    "Model_2": lambda: Net(widths=WIDTHS),
-    "Model_3": lambda: Net(widths=WIDTHS, bn=True),
-    "Model_4": lambda: Net(widths=WIDTHS, bn=True, dropout=0.05),
+    "Model_2": lambda: Skeleton(widths=WIDTHS),
+    "Model_3": lambda: Skeleton(widths=WIDTHS, bn=True),
+    "Model_4": lambda: Skeleton(widths=WIDTHS, bn=True, dropout=0.05),
+    "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
 }
 
 

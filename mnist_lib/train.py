@@ -206,7 +206,11 @@ def run_meta(cfg, model, device, eval_set):
 def device_name(device):
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
+    cpu = platform.processor() or platform.machine()
+    if Path("/proc/cpuinfo").is_file():
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), cpu)
+    return f"{cpu} ({os.cpu_count()} cores)"
 
 
 def fit(model, data, cfg, *, out=None, progress=True):

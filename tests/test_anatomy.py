@@ -20,6 +20,13 @@ def test_receptive_fields_of_the_final_model_by_hand():
         (26, 1, 3), (24, 1, 5), (12, 2, 6), (12, 2, 6), (10, 2, 10), (8, 2, 14), (6, 2, 18), (1, 12, 28), (1, 12, 28)]
 
 
+def test_receptive_fields_of_the_conv_head_model_by_hand():
+    # conv -> 26 (3), 24 (5), 22 (7); pool -> 11 (8, jump 2); 1x1 (8); conv -> 9 (12), 7 (16);
+    # head conv -> 5 (20); GAP over 5x5 (20 + 4*2 = 28, jump 10)
+    assert table(receptive_fields(build_model("Model_5"))) == [
+        (26, 1, 3), (24, 1, 5), (22, 1, 7), (11, 2, 8), (11, 2, 8), (9, 2, 12), (7, 2, 16), (5, 2, 20), (1, 10, 28)]
+
+
 def test_every_convolutional_model_sees_the_whole_digit():
     assert all(final_receptive_field(build_model(n)) == 28 for n in model_names()[1:])
 

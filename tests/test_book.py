@@ -82,7 +82,7 @@ def test_glued_results_appear_on_each_page(site):
 
 def test_introduction_shows_the_steps_table(site):
     text = " ".join(read_page(site, "intro").text)
-    assert "last-5 min %" in text and "6 one-cycle" in text
+    assert "last-5 min %" in text and "8 label smoothing" in text
 
 
 def test_every_chapter_runs_in_smoke_form(capsys):

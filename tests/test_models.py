@@ -16,6 +16,9 @@ HAND_COUNTS = {
                 + 2 * conv(16, 16, bias=False) + conv(16, 10, 1) + 2 * (8 + 16 + 16 + 16 + 16)),
 }
 HAND_COUNTS["Model_4"] = HAND_COUNTS["Model_3"]  # dropout adds no parameters
+HAND_COUNTS["Model_5"] = (conv(1, 8, bias=False) + conv(8, 12, bias=False) + conv(12, 16, bias=False)
+                          + conv(16, 8, 1, False) + conv(8, 16, bias=False) + conv(16, 16, bias=False)
+                          + conv(16, 10) + 2 * (8 + 12 + 16 + 16 + 16))
 
 
 def test_every_model_has_a_hand_count():

@@ -1,0 +1,21 @@
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_benchmark_runs_both_pipelines_and_prints_their_ratio():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pipelines.py"), "--steps", "3"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert any(line.startswith("classic DataLoader + PIL") and "images/s" in line for line in lines)
+    assert any(line.startswith("in-memory BatchLoader") and "images/s" in line for line in lines)
+    assert lines[-1].startswith("ratio (ours / classic):")
+
+
+def test_benchmark_refuses_more_steps_than_one_epoch():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pipelines.py"), "--steps", "100000"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "--steps must be at most" in out.stderr
