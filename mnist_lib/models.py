@@ -100,6 +100,9 @@ MODELS = {
     "Model_3": lambda: Skeleton(widths=WIDTHS, bn=True),
     "Model_4": lambda: Skeleton(widths=WIDTHS, bn=True, dropout=0.05),
     "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
+    # The smallest-model chapter: two ways to spend about 4,000 parameters on Model_5's layout.
+    "Tiny_1": lambda: ConvHeadNet(widths=(4, 8, 12, 6, 12, 10)),  # narrow start, wide middle
+    "Tiny_2": lambda: ConvHeadNet(widths=(6, 8, 10, 6, 10, 11)),  # more even
 }
 
 

@@ -99,3 +99,31 @@ def plot_accuracy_vs_params(summaries):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_seed_curves(histories):
+    """Test accuracy per epoch of every seed, with the target bar."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for seed, h in sorted(histories.items()):
+        ax.plot(h.column("epoch"), h.column("test_acc"), "-o", ms=2.5, lw=1, label=f"seed {seed}")
+    ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
+    tails = [a for h in histories.values() for a in h.column("test_acc")[len(h.epochs) // 2:]]
+    ax.set_ylim(min(min(tails), TARGET_ACCURACY) - 0.2, max(tails) + 0.1)
+    ax.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy of every seed (second half of the run)")
+    ax.set_xlim(len(next(iter(histories.values())).epochs) // 2 + 0.5, None)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_throughput(rows):
+    """Images per second of each pipeline, as horizontal bars."""
+    fig, ax = plt.subplots(figsize=(7, 2.2))
+    names, rates = [r["pipeline"] for r in rows], [r["images / s"] for r in rows]
+    ax.barh(names, rates, color=["0.6", "C0"][:len(rows)])
+    for y, rate in enumerate(rates):
+        ax.text(rate, y, f" {rate:,.0f}", va="center", fontsize=9)
+    ax.set(xlabel="training images per second", xlim=(0, max(rates) * 1.2), title=rows[0]["machine"])
+    fig.tight_layout()
+    return fig

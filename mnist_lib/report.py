@@ -1,7 +1,12 @@
 """Tables built from recorded runs, for the book's Results and comparisons."""
+import statistics
+
+import torch
+from torchvision.transforms import functional as TF
+
 from .anatomy import final_receptive_field, macs
 from .models import build_model
-from .train import History, summarise
+from .train import TARGET_ACCURACY, History, predict, summarise
 
 PERCENT = "{:.2f}"
 
@@ -40,7 +45,8 @@ def run_row(history, name=None):
             "MACs": macs(model), "RF": final_receptive_field(model), "epochs": s["epochs"],
             "best train %": s["best_train"], "best test %": s["best_test"], "last-5 min %": s["last5_min"],
             "first epoch ≥ 99.40 %": s["first_at"], "target met": s["met"],
-            "s / epoch": s["seconds_per_epoch"]}
+            "s / epoch": s["seconds_per_epoch"],
+            "ran on": f"{history.meta['device_name']}, {history.meta['threads']} thread(s)"}
 
 
 RUN_FORMATS = {"parameters": "{:,}", "MACs": "{:,}", "best train %": PERCENT, "best test %": PERCENT,
@@ -50,3 +56,44 @@ RUN_FORMATS = {"parameters": "{:,}", "MACs": "{:,}", "best train %": PERCENT, "b
 def runs_table(paths):
     """A Markdown table of the histories at `paths` (a dict name -> history.json path)."""
     return markdown_table([run_row(History.load(path), name) for name, path in paths.items()], RUN_FORMATS)
+
+
+def seed_rows(histories):
+    """One row per seed: best and last-5 minimum test accuracy, first epoch at the bar, target met."""
+    rows = []
+    for seed, history in sorted(histories.items()):
+        s = summarise(history)
+        rows.append({"seed": seed, "best test %": s["best_test"], "last-5 min %": s["last5_min"],
+                     "first epoch ≥ 99.40 %": s["first_at"], "target met": s["met"]})
+    return rows
+
+
+def seed_summary(histories):
+    """How many seeds met the target, and the mean ± std of their last-5 minimum, as display strings."""
+    rows = seed_rows(histories)
+    mins = [r["last-5 min %"] for r in rows]
+    spread = statistics.stdev(mins) if len(mins) > 1 else 0.0
+    return {"seeds_met": f"{sum(r['target met'] for r in rows)}/{len(rows)}",
+            "last5_mean": f"{statistics.mean(mins):.2f} ± {spread:.2f} %",
+            "last5_worst": f"{min(mins):.2f} %"}
+
+
+def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):
+    """Test accuracy (%) with every test digit shifted by (x, y) pixels and rotated by angle degrees."""
+    images = TF.affine(data.test_images, angle=angle, translate=list(shift), scale=1.0, shear=[0.0],
+                       interpolation=TF.InterpolationMode.BILINEAR)
+    preds = predict(model, images, mean=data.mean, std=data.std)
+    return 100.0 * (preds == data.test_labels).sum().item() / len(preds)
+
+
+def robustness_rows(model, data, shifts=(1, 2), angles=(5, 10, 15)):
+    """Accuracy under each shift (right, left, down, up) and each rotation (both ways), beside the untouched set."""
+    rows = [{"test digits": "as they are", "accuracy %": accuracy_under(model, data)}]
+    for d in shifts:
+        for name, shift in (("right", (d, 0)), ("left", (-d, 0)), ("down", (0, d)), ("up", (0, -d))):
+            rows.append({"test digits": f"shifted {d} px {name}", "accuracy %": accuracy_under(model, data, shift=shift)})
+    for a in angles:
+        for sign, name in ((1, "anticlockwise"), (-1, "clockwise")):
+            rows.append({"test digits": f"rotated {a}° {name}",
+                         "accuracy %": accuracy_under(model, data, angle=sign * a)})
+    return rows

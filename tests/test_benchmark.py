@@ -18,4 +18,4 @@ def test_benchmark_runs_both_pipelines_and_prints_their_ratio():
 def test_benchmark_refuses_more_steps_than_one_epoch():
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pipelines.py"), "--steps", "100000"],
                          capture_output=True, text=True, timeout=300)
-    assert out.returncode != 0 and "--steps must be at most" in out.stderr
+    assert out.returncode != 0 and "steps must be at most" in out.stderr

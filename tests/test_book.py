@@ -9,7 +9,7 @@ import pytest
 
 from mnist_lib.book import chapters, run_book
 from mnist_lib.report import results_text
-from mnist_lib.train import History
+from mnist_lib.train import History, meets_target
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -26,11 +26,18 @@ def test_unknown_chapter_is_refused():
         run_book(smoke=True, only=["99_nothing"], root=ROOT)
 
 
+def training_chapters():
+    """The step chapters: those that train a model with fit."""
+    return [nb for nb in chapters(ROOT) if "history = fit(" in nb.read_text()]
+
+
 def test_published_notebooks_hold_full_runs():
+    assert len(training_chapters()) >= 6
     for notebook in chapters(ROOT):
+        assert "SMOKE = True" not in notebook.read_text(), f"{notebook.name} was executed as a smoke run"
+    for notebook in training_chapters():
         history = History.load(notebook.parent / "histories" / notebook.stem / "history.json")
         assert history.meta["config"]["train_subset"] == 0 and len(history.epochs) == history.meta["config"]["epochs"]
-        assert "SMOKE = True" not in notebook.read_text(), f"{notebook.name} was executed as a smoke run"
 
 
 class Page(HTMLParser):
@@ -71,13 +78,24 @@ def test_every_chapter_page_exists_with_its_images(site):
 
 
 def test_glued_results_appear_on_each_page(site):
-    for notebook in chapters(ROOT):
-        if notebook.stem == "intro":
-            continue
+    for notebook in training_chapters():
         text = " ".join(read_page(site, notebook.stem).text)
         results = results_text(History.load(notebook.parent / "histories" / notebook.stem / "history.json"))
         for key in ("params", "best_test", "last5_min", "met"):
             assert results[key] in text, f"{notebook.stem}.html lacks {key} = {results[key]}"
+
+
+def test_final_step_meets_the_target():
+    assert meets_target(History.load(ROOT / "book" / "histories" / "08_label_smoothing" / "history.json"))
+
+
+def test_reliability_page_counts_the_committed_seeds(site):
+    runs = sorted((ROOT / "book" / "histories" / "09_reliability").glob("seed_*/history.json"))
+    histories = [History.load(path) for path in runs]
+    assert len(histories) == 10 and all(len(h.epochs) == 15 and h.meta["config"]["train_subset"] == 0
+                                        for h in histories)
+    met = sum(meets_target(h) for h in histories)
+    assert f"{met}/10" in " ".join(read_page(site, "09_reliability").text)
 
 
 def test_introduction_shows_the_steps_table(site):

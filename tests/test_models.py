@@ -16,9 +16,17 @@ HAND_COUNTS = {
                 + 2 * conv(16, 16, bias=False) + conv(16, 10, 1) + 2 * (8 + 16 + 16 + 16 + 16)),
 }
 HAND_COUNTS["Model_4"] = HAND_COUNTS["Model_3"]  # dropout adds no parameters
-HAND_COUNTS["Model_5"] = (conv(1, 8, bias=False) + conv(8, 12, bias=False) + conv(12, 16, bias=False)
-                          + conv(16, 8, 1, False) + conv(8, 16, bias=False) + conv(16, 16, bias=False)
-                          + conv(16, 10) + 2 * (8 + 12 + 16 + 16 + 16))
+
+
+def conv_head_net(c1, c2, c3, c4, c5, c6):
+    """Three conv-BN blocks, a 1x1 transition, two conv-BN blocks and a 3x3 convolution to 10 classes."""
+    return (conv(1, c1, bias=False) + conv(c1, c2, bias=False) + conv(c2, c3, bias=False) + conv(c3, c4, 1, False)
+            + conv(c4, c5, bias=False) + conv(c5, c6, bias=False) + conv(c6, 10) + 2 * (c1 + c2 + c3 + c5 + c6))
+
+
+HAND_COUNTS["Model_5"] = conv_head_net(8, 12, 16, 8, 16, 16)
+HAND_COUNTS["Tiny_1"] = conv_head_net(4, 8, 12, 6, 12, 10)
+HAND_COUNTS["Tiny_2"] = conv_head_net(6, 8, 10, 6, 10, 11)
 
 
 def test_every_model_has_a_hand_count():
@@ -38,6 +46,10 @@ def test_output_is_ten_logits_per_image(name):
 
 def test_models_from_step_2_on_fit_the_budget():
     assert all(count_parameters(build_model(n)) < 8000 for n in model_names()[1:])
+
+
+def test_tiny_models_fit_half_the_budget():
+    assert all(count_parameters(build_model(n)) <= 4000 for n in model_names() if n.startswith("Tiny"))
 
 
 def test_unknown_name_lists_the_known_ones():

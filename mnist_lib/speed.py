@@ -1,0 +1,51 @@
+"""Training throughput of the classic DataLoader + PIL pipeline against in-memory batches, same model and steps."""
+import itertools
+import time
+
+import torch
+import torch.nn as nn
+
+from .data import Augment, BatchLoader, classic_loader
+from .models import build_model
+from .train import device_name, pick_device
+
+WARMUP = 5  # untimed steps: first-call allocation and, on a GPU, kernel selection
+
+
+def images_per_second(model, batches, steps, device):
+    """Train `steps` batches after the warm-up steps; images per second of the timed part."""
+    if steps + WARMUP > len(batches):
+        raise ValueError(f"steps must be at most {len(batches) - WARMUP}, one epoch of batches")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    model.train()
+    images, start = 0, None
+    for i, (x, y) in enumerate(itertools.islice(batches, steps + WARMUP)):
+        if i == WARMUP:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            start, images = time.perf_counter(), 0
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        loss = nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        images += len(y)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return images / (time.perf_counter() - start)
+
+
+def compare_pipelines(data, cfg, *, steps=100, workers=0):
+    """Rows of images per second for both pipelines, training cfg.model with cfg's batch size and augmentation."""
+    device, augment = pick_device(cfg.device), Augment.from_config(cfg)
+    pipelines = {
+        "classic DataLoader + PIL": classic_loader(data, train=True, batch_size=cfg.batch_size, augment=augment,
+                                                   num_workers=workers),
+        "in-memory BatchLoader": BatchLoader(data.train_images.to(device), data.train_labels.to(device),
+                                             batch_size=cfg.batch_size, mean=data.mean, std=data.std,
+                                             augment=augment, seed=cfg.seed),
+    }
+    machine = f"{device} ({device_name(device)}), {torch.get_num_threads()} thread(s)"
+    return [{"pipeline": name, "images / s": images_per_second(build_model(cfg.model, seed=0).to(device), batches,
+                                                                 steps, device), "machine": machine}
+            for name, batches in pipelines.items()]
