@@ -4,6 +4,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
 import papermill
 import yaml
 
@@ -27,8 +28,10 @@ def execute(notebook, output, parameters):
     fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=output.stem + ".", suffix=".ipynb")
     os.close(fd)
     try:
-        papermill.execute_notebook(str(notebook), tmp, parameters=parameters, cwd=str(notebook.parent),
-                                   progress_bar=False)
+        executed = papermill.execute_notebook(str(notebook), tmp, parameters=parameters, cwd=str(notebook.parent),
+                                              progress_bar=False)
+        executed.metadata.papermill.output_path = str(output)  # not the temporary name it was written under
+        nbformat.write(executed, tmp)
         os.replace(tmp, output)
     except papermill.PapermillExecutionError as err:
         raise RuntimeError(f"chapter {notebook.name} failed in cell {err.exec_count} ({err.ename}: {err.evalue}); "

@@ -6,8 +6,8 @@ import torch.nn as nn
 class ConvBlock(nn.Sequential):
     """3x3 convolution -> [batch norm] -> ReLU -> [dropout]."""
 
-    def __init__(self, c_in, c_out, *, padding=0, bn=False, dropout=0.0):
-        layers = [nn.Conv2d(c_in, c_out, 3, padding=padding, bias=not bn)]
+    def __init__(self, c_in, c_out, *, bn=False, dropout=0.0):
+        layers = [nn.Conv2d(c_in, c_out, 3, bias=not bn)]  # no padding: every output sees a full 3x3 of the input
         layers += [nn.BatchNorm2d(c_out)] if bn else []
         layers += [nn.ReLU()]
         layers += [nn.Dropout2d(dropout)] if dropout else []
@@ -29,7 +29,7 @@ class Head(nn.Sequential):
 
 
 class ConvHead(nn.Sequential):
-    """A 3x3 convolution to the 10 class maps, then global average pooling: each logit still sees 3x3 positions."""
+    """A 3x3 convolution to 10 class maps, then global average pooling of each map to one logit."""
 
     def __init__(self, c_in):
         super().__init__(nn.Conv2d(c_in, 10, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
@@ -74,10 +74,10 @@ class Skeleton(nn.Module):
 class ConvHeadNet(nn.Module):
     """Three blocks before the transition (RF 7), two after, and a convolutional head."""
 
-    def __init__(self, *, widths, dropout=0.0):
+    def __init__(self, *, widths):
         super().__init__()
         c1, c2, c3, c4, c5, c6 = widths
-        block = dict(bn=True, dropout=dropout)
+        block = dict(bn=True)
         self.block1 = nn.Sequential(ConvBlock(1, c1, **block), ConvBlock(c1, c2, **block), ConvBlock(c2, c3, **block))
         self.transition = Transition(c3, c4)
         self.block2 = nn.Sequential(ConvBlock(c4, c5, **block), ConvBlock(c5, c6, **block))

@@ -86,21 +86,21 @@ def test_glued_results_appear_on_each_page(site):
 
 
 def test_final_step_meets_the_target():
-    assert meets_target(History.load(ROOT / "book" / "histories" / "08_label_smoothing" / "history.json"))
+    assert meets_target(History.load(ROOT / "book" / "histories" / "07_augmentation" / "history.json"))
 
 
 def test_reliability_page_counts_the_committed_seeds(site):
-    runs = sorted((ROOT / "book" / "histories" / "09_reliability").glob("seed_*/history.json"))
+    runs = sorted((ROOT / "book" / "histories" / "08_reliability").glob("seed_*/history.json"))
     histories = [History.load(path) for path in runs]
     assert len(histories) == 10 and all(len(h.epochs) == 15 and h.meta["config"]["train_subset"] == 0
                                         for h in histories)
     met = sum(meets_target(h) for h in histories)
-    assert f"{met}/10" in " ".join(read_page(site, "09_reliability").text)
+    assert f"{met}/10" in " ".join(read_page(site, "08_reliability").text)
 
 
 def test_introduction_shows_the_steps_table(site):
     text = " ".join(read_page(site, "intro").text)
-    assert "last-5 min %" in text and "8 label smoothing" in text
+    assert "last-5 min %" in text and "7 augmentation" in text
 
 
 def test_every_chapter_runs_in_smoke_form(capsys):
