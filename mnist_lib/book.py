@@ -1,12 +1,13 @@
 """Execute the book's chapters with papermill: full runs in place for publishing, smoke runs under _build/."""
 import os
-import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 import papermill
 import yaml
+
+from .data import atomic_path
 
 SMOKE_DIR = Path("_build") / "smoke"
 
@@ -24,18 +25,15 @@ def chapters(root="."):
 
 def execute(notebook, output, parameters):
     """Run one notebook into output (via a temporary file, so a failed run leaves the old one intact)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=output.stem + ".", suffix=".ipynb")
-    os.close(fd)
     try:
-        executed = papermill.execute_notebook(str(notebook), tmp, parameters=parameters, cwd=str(notebook.parent),
-                                              progress_bar=False)
-        executed.metadata.papermill.output_path = str(output)  # not the temporary name it was written under
-        nbformat.write(executed, tmp)
-        os.replace(tmp, output)
+        with atomic_path(output) as tmp:
+            executed = papermill.execute_notebook(str(notebook), tmp, parameters=parameters,
+                                                  cwd=str(notebook.parent), progress_bar=False)
+            executed.metadata.papermill.output_path = str(output)  # not the temporary name it was written under
+            nbformat.write(executed, tmp)
     except papermill.PapermillExecutionError as err:
         raise RuntimeError(f"chapter {notebook.name} failed in cell {err.exec_count} ({err.ename}: {err.evalue}); "
-                           f"the executed copy is kept at {tmp}") from None
+                           f"{output} is left as it was") from None
 
 
 def run_book(smoke=False, only=None, root="."):

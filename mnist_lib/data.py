@@ -5,6 +5,7 @@ import math
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,20 +48,31 @@ def _check_digest(path, name, source):
                         f"replace it with an intact copy: {FIX}")
 
 
-def _decompress(gz_path, target):
-    """Decompress into a temporary file beside target, then rename, so no half-written file remains."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".")
+@contextmanager
+def atomic_path(path):
+    """A temporary name beside path to write to; renamed to path on success, removed on failure,
+    so a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+    os.close(fd)
     try:
-        with gzip.open(gz_path, "rb") as src, os.fdopen(fd, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        _check_digest(tmp, target.name, gz_path)
-        os.replace(tmp, target)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise DataError(f"{gz_path} cannot be decompressed ({err}); it is truncated or not gzip: {FIX}") from err
+        yield tmp
+        os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _decompress(gz_path, target):
+    """Decompress and verify, written under a temporary name, so no half-written file remains."""
+    try:
+        with atomic_path(target) as tmp:
+            with gzip.open(gz_path, "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            _check_digest(tmp, target.name, gz_path)
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise DataError(f"{gz_path} cannot be decompressed ({err}); it is truncated or not gzip: {FIX}") from err
 
 
 def prepare_root(root=None):

@@ -85,18 +85,24 @@ def plot_confusion(labels, preds):
 
 
 def plot_accuracy_vs_params(summaries):
-    """Best test accuracy against parameters (log scale), with the budget and the bar marked.
-    summaries: dicts with keys name, params, best_test, last5_min."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for s in summaries:
-        ax.errorbar(s["params"], s["best_test"], yerr=[[s["best_test"] - s["last5_min"]], [0]], fmt="o", capsize=3)
+    """Left: best test accuracy against parameters (log scale), with the budget and the bar marked.
+    Right: the same runs in step order, where the models under the budget no longer overlap.
+    summaries: dicts with keys name, params, best_test, last5_min; each bar runs down to last5_min."""
+    fig, (ax, ax_steps) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw=dict(width_ratios=(3, 2)))
+    for i, s in enumerate(summaries):
+        spread = [[s["best_test"] - s["last5_min"]], [0]]
+        ax.errorbar(s["params"], s["best_test"], yerr=spread, fmt="o", color=f"C{i}", capsize=3)
         ax.annotate(s["name"], (s["params"], s["best_test"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        ax_steps.errorbar(i, s["best_test"], yerr=spread, fmt="o", color=f"C{i}", capsize=3)
     ax.axvline(TARGET_PARAMS, color="C3", ls="--", lw=1, label=f"{TARGET_PARAMS:,} parameters")
-    ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
     ax.set(xscale="log", xlabel="trainable parameters", ylabel="test accuracy (%)",
-           title="best test accuracy (bar down to the minimum of the last 5 epochs)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+           title="best test accuracy; bar down to the lowest of the last 5 epochs")
+    ax_steps.set(xticks=range(len(summaries)), xticklabels=[s["name"] for s in summaries], xlabel="step",
+                 title="the same, step by step")
+    for a in (ax, ax_steps):
+        a.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
+        a.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
 

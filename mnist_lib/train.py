@@ -5,9 +5,7 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import torch.nn as nn
 import torchvision
 from tqdm.auto import tqdm
 
-from .data import Augment, BatchLoader
+from .data import Augment, BatchLoader, atomic_path
 from .models import count_parameters
 
 TARGET_ACCURACY = 99.40  # % on the test set
@@ -45,29 +43,13 @@ def pick_device(name="auto"):
 
 
 def write_json_atomic(path, obj):
-    """Write to a temporary file beside path, then rename: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        json.dump(obj, f, indent=1)
 
 
 def save_weights_atomic(model, path):
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save(model.state_dict(), tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 @dataclass
@@ -262,11 +244,12 @@ def fit(model, data, cfg, *, out=None, progress=True):
     return history
 
 
-def _fit_one(cfg, out):
+def _fit_one(job):
+    cfg, out = job
     from .data import load_mnist
     from .models import build_model
 
-    torch.set_num_threads(1)  # one process per core beats one process on both (75 % of two cores each, measured)
+    torch.set_num_threads(1)  # small convolutions use a second thread poorly: one process per core instead
     return fit(build_model(cfg.model, seed=cfg.seed), load_mnist(), cfg, out=out, progress=False)
 
 
@@ -288,8 +271,12 @@ def fit_seeds(cfg, seeds, out, processes=2):
     runs = {seed: (replace(cfg, seed=seed), Path(out) / f"seed_{seed}") for seed in seeds}
     histories = {seed: finished_history(c, o) for seed, (c, o) in runs.items()}
     todo = [seed for seed, h in histories.items() if h is None]
-    with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {seed: pool.submit(_fit_one, *runs[seed]) for seed in todo}
-        for seed, future in tqdm(futures.items(), desc="seeds", unit="run"):
-            histories[seed] = future.result()
+    if not todo:
+        return histories
+    # spawn, not fork: a forked child inherits the parent's OpenMP threads in whatever state they are.
+    # Leaving the with-block (an error, Ctrl-C) terminates the workers instead of waiting for them.
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        for seed, history in tqdm(zip(todo, pool.imap(_fit_one, [runs[seed] for seed in todo])), total=len(todo),
+                                  desc="seeds", unit="run"):
+            histories[seed] = history
     return histories

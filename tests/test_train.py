@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -6,7 +7,7 @@ import torch
 import mnist_lib.train as train
 from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model
-from mnist_lib.train import History, fit, first_epoch_at, meets_target
+from mnist_lib.train import History, finished_history, fit, fit_seeds, first_epoch_at, meets_target
 
 TINY = RunConfig(model="Model_4", epochs=2, lr=0.05, train_subset=4096, test_subset=1000)
 
@@ -105,3 +106,14 @@ def test_holdout_is_evaluated_instead_of_the_test_set(data):
     train_x, _, eval_x, eval_y, name = train.split_for(cfg, data)
     assert name == "validation" and len(train_x) == 55000 and len(eval_x) == 5000
     assert torch.equal(eval_y, data.train_labels[-5000:])
+
+
+def test_fit_seeds_trains_each_seed_once_and_reads_finished_runs(tmp_path):
+    cfg = RunConfig(model="Model_4", epochs=1, train_subset=512, test_subset=200)
+    first = fit_seeds(cfg, [1, 2], tmp_path, processes=2)
+    assert [first[s].meta["seed"] for s in (1, 2)] == [1, 2] and first[1].epochs != first[2].epochs
+    written = (tmp_path / "seed_1" / "history.json").stat().st_mtime_ns
+    again = fit_seeds(cfg, [1, 2], tmp_path, processes=2)
+    assert (tmp_path / "seed_1" / "history.json").stat().st_mtime_ns == written
+    assert again[1].epochs == first[1].epochs
+    assert finished_history(replace(cfg, seed=1, lr=0.02), tmp_path / "seed_1") is None
