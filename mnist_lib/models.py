@@ -51,7 +51,7 @@ class Baseline(nn.Module):
         return self.classifier(x)  # each logit sees 26x26 pixels
 
 
-class Skeleton(nn.Module):
+class Net(nn.Module):
     """Two convolution blocks, a transition at RF 5, three more blocks, then GAP: no fully connected layer."""
 
     def __init__(self, *, widths, bn=False, dropout=0.0):
@@ -96,13 +96,10 @@ CONV_HEAD_WIDTHS = (8, 12, 16, 8, 16, 16)
 
 MODELS = {
     "Model_1": lambda: Baseline(),
-    "Model_2": lambda: Skeleton(widths=WIDTHS),
-    "Model_3": lambda: Skeleton(widths=WIDTHS, bn=True),
-    "Model_4": lambda: Skeleton(widths=WIDTHS, bn=True, dropout=0.05),
+    "Model_2": lambda: Net(widths=WIDTHS),
+    "Model_3": lambda: Net(widths=WIDTHS, bn=True),
+    "Model_4": lambda: Net(widths=WIDTHS, bn=True, dropout=0.05),
     "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
-    # The smallest-model chapter: two ways to spend about 4,000 parameters on Model_5's layout.
-    "Tiny_1": lambda: ConvHeadNet(widths=(4, 8, 12, 6, 12, 10)),  # narrow start, wide middle
-    "Tiny_2": lambda: ConvHeadNet(widths=(6, 8, 10, 6, 10, 11)),  # more even
 }
 
 
