@@ -15,7 +15,7 @@ def main():
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes for the classic pipeline")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     args = p.parse_args()
-    cfg = RunConfig(rotation=7, device=args.device)
+    cfg = RunConfig(device=args.device)  # the final recipe
     try:
         rows = compare_pipelines(load_mnist(), cfg, steps=args.steps, workers=args.workers)
     except ValueError as err:

@@ -54,7 +54,8 @@ def atomic_path(path):
     so a reader never sees half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+    # The temporary name keeps the suffix: papermill, for one, checks that a notebook ends in .ipynb.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=path.suffix)
     os.close(fd)
     try:
         yield tmp

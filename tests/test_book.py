@@ -1,4 +1,6 @@
 """The book's machinery: chapter order, smoke execution, and the built site."""
+import ast
+import json
 import re
 import subprocess
 import sys
@@ -7,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mnist_lib import RunConfig
 from mnist_lib.book import chapters, run_book
 from mnist_lib.report import results_text
 from mnist_lib.train import History, meets_target
@@ -56,7 +59,8 @@ class Page(HTMLParser):
 @pytest.fixture(scope="module")
 def site():
     """Build the site from the committed outputs, with warnings as errors."""
-    build = subprocess.run([sys.executable, "-m", "jupyter_book", "build", "-W", "-n", "--keep-going", "book/"],
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")  # the console script; the package has no __main__
+    build = subprocess.run([jupyter_book, "build", "-W", "-n", "--keep-going", "book/"],
                            cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     return HTML
@@ -75,6 +79,23 @@ def test_every_chapter_page_exists_with_its_images(site):
         for src in page.images:
             if not src.startswith(("http:", "https:", "data:")):
                 assert (site / src).is_file(), f"{notebook.stem}.html shows a missing image {src}"
+
+
+def declared_config(notebook):
+    """The RunConfig that the chapter's `cfg = RunConfig(...)` line builds."""
+    sources = ["".join(cell["source"]) for cell in json.loads(notebook.read_text())["cells"]]
+    for source in sources:
+        for node in ast.walk(ast.parse(source)) if "cfg = RunConfig(" in source else ():
+            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "cfg":
+                return eval(compile(ast.Expression(node.value), notebook.name, "eval"), {"RunConfig": RunConfig})
+    raise AssertionError(f"{notebook.name} declares no cfg")
+
+
+def test_each_step_declares_the_recipe_its_history_records():
+    """Changing a chapter's recipe (or a default it relies on) without re-running it fails here."""
+    for notebook in training_chapters():
+        history = History.load(notebook.parent / "histories" / notebook.stem / "history.json")
+        assert declared_config(notebook).to_dict() == history.meta["config"], notebook.name
 
 
 def test_glued_results_appear_on_each_page(site):
