@@ -6,6 +6,7 @@ from torchvision.transforms import functional as TF
 
 from .anatomy import final_receptive_field, macs
 from .models import build_model
+from .plots import confusion_matrix
 from .train import TARGET_ACCURACY, History, predict, summarise
 
 PERCENT = "{:.2f}"
@@ -96,4 +97,23 @@ def robustness_rows(model, data, shifts=(1, 2), angles=(5, 10, 15)):
         for sign, name in ((1, "anticlockwise"), (-1, "clockwise")):
             rows.append({"test digits": f"rotated {a}° {name}",
                          "accuracy %": accuracy_under(model, data, angle=sign * a)})
+    return rows
+
+
+def confusion_rows(labels, preds, top=5):
+    """The commonest mistakes as rows (true digit, read as, count), most frequent first."""
+    counts = confusion_matrix(labels, preds).fill_diagonal_(0)
+    order = counts.flatten().argsort(descending=True)[:top]
+    return [{"true digit": int(i) // 10, "read as": int(i) % 10, "count": int(counts.flatten()[i])}
+            for i in order if counts.flatten()[i] > 0]
+
+
+def misread_rows(labels, preds):
+    """Per true digit: test images, how many were misread, and the share misread."""
+    rows = []
+    for digit in labels.unique().tolist():
+        mask = labels == digit
+        wrong = int((preds[mask] != digit).sum())
+        rows.append({"digit": digit, "images": int(mask.sum()), "misread": wrong,
+                     "misread %": 100 * wrong / int(mask.sum())})
     return rows

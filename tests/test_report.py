@@ -1,0 +1,41 @@
+"""Tables and summaries built from recorded runs and predictions."""
+import torch
+
+from mnist_lib.report import confusion_rows, markdown_table, misread_rows, seed_rows, seed_summary
+from mnist_lib.train import History
+
+
+def history(test_accs, params=7000):
+    return History({"params": params}, [{"epoch": i + 1, "train_acc": 99.0, "test_acc": a, "seconds": 1.0}
+                                        for i, a in enumerate(test_accs)])
+
+
+def test_seed_summary_counts_the_seeds_that_meet_the_target():
+    runs = {1: history([99.0] * 10 + [99.4] * 5), 2: history([99.0] * 10 + [99.5, 99.39, 99.5, 99.5, 99.5]),
+            3: history([99.0] * 10 + [99.45] * 5)}
+    assert [r["target met"] for r in seed_rows(runs)] == [True, False, True]
+    summary = seed_summary(runs)
+    assert summary["seeds_met"] == "2/3" and summary["last5_worst"] == "99.39 %"
+    assert summary["last5_mean"].startswith("99.41 ± ")
+
+
+def test_confusion_rows_list_the_commonest_mistakes_first():
+    labels = torch.tensor([0, 1, 2, 2, 9, 9, 9, 4])
+    preds = torch.tensor([0, 1, 3, 2, 4, 4, 7, 9])
+    rows = confusion_rows(labels, preds, top=2)
+    assert rows == [{"true digit": 9, "read as": 4, "count": 2}, {"true digit": 4, "read as": 9, "count": 1}]
+    assert confusion_rows(labels, labels) == []
+
+
+def test_misread_rows_count_errors_per_true_digit():
+    labels = torch.tensor([2, 2, 9, 9, 9, 4])
+    preds = torch.tensor([3, 2, 4, 9, 9, 4])
+    rows = {r["digit"]: r for r in misread_rows(labels, preds)}
+    assert set(rows) == {2, 4, 9}
+    assert (rows[2]["misread"], rows[2]["misread %"]) == (1, 50.0)
+    assert (rows[9]["images"], rows[9]["misread"]) == (3, 1) and rows[4]["misread"] == 0
+
+
+def test_markdown_table_formats_values_and_marks_missing_ones():
+    table = markdown_table([{"a": 1.234, "b": None, "c": True}], {"a": "{:.1f}"})
+    assert table.splitlines() == ["| a | b | c |", "|---|---|---|", "| 1.2 | – | yes |"]
