@@ -1,4 +1,5 @@
 """Tables built from recorded runs, for the book's Results and comparisons."""
+import html
 import statistics
 
 import torch
@@ -12,8 +13,8 @@ from .train import TARGET_ACCURACY, History, predict, summarise
 PERCENT = "{:.2f}"
 
 
-def markdown_table(rows, formats=None):
-    """Rows of equal keys as a Markdown table; formats maps a key to a format string."""
+def table_cells(rows, formats=None):
+    """The header and the display strings of rows of equal keys; formats maps a key to a format string."""
     formats = formats or {}
     keys = list(rows[0])
 
@@ -24,9 +25,25 @@ def markdown_table(rows, formats=None):
             return "yes" if value else "no"
         return formats.get(key, "{}").format(value)
 
+    return keys, [[cell(k, row[k]) for k in keys] for row in rows]
+
+
+def markdown_table(rows, formats=None):
+    """Rows of equal keys as a Markdown table."""
+    keys, body = table_cells(rows, formats)
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(cell(k, row[k]) for k in keys) + " |" for row in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + ["| " + " | ".join(cells) + " |" for cells in body])
+
+
+def html_table(rows, formats=None):
+    """Rows of equal keys as an HTML table: the form a glued table keeps when another page pastes it."""
+    keys, body = table_cells(rows, formats)
+
+    def tr(cells, tag):
+        return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
+
+    return ('<table class="table">\n<thead>' + tr(keys, "th") + "</thead>\n<tbody>\n"
+            + "\n".join(tr(cells, "td") for cells in body) + "\n</tbody>\n</table>")
 
 
 def results_text(history):

@@ -1,7 +1,7 @@
 """Tables and summaries built from recorded runs and predictions."""
 import torch
 
-from mnist_lib.report import confusion_rows, markdown_table, misread_rows, seed_rows, seed_summary
+from mnist_lib.report import confusion_rows, html_table, markdown_table, misread_rows, seed_rows, seed_summary
 from mnist_lib.train import History
 
 
@@ -39,3 +39,8 @@ def test_misread_rows_count_errors_per_true_digit():
 def test_markdown_table_formats_values_and_marks_missing_ones():
     table = markdown_table([{"a": 1.234, "b": None, "c": True}], {"a": "{:.1f}"})
     assert table.splitlines() == ["| a | b | c |", "|---|---|---|", "| 1.2 | – | yes |"]
+
+
+def test_html_table_holds_the_same_cells_escaped():
+    table = html_table([{"a <b>": 1.234, "c": False}], {"a <b>": "{:.1f}"})
+    assert "<th>a &lt;b&gt;</th><th>c</th>" in table and "<td>1.2</td><td>no</td>" in table
