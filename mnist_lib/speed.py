@@ -1,5 +1,6 @@
 """Training throughput of the classic DataLoader + PIL pipeline against in-memory batches, same model and steps."""
 import itertools
+import statistics
 import time
 
 import torch
@@ -35,8 +36,14 @@ def images_per_second(model, batches, steps, device):
     return images / (time.perf_counter() - start)
 
 
-def compare_pipelines(data, cfg, *, steps=100, workers=0):
-    """Rows of images per second for both pipelines, training cfg.model with cfg's batch size and augmentation."""
+def compare_pipelines(data, cfg, *, steps=100, repeats=3, workers=0):
+    """Rows of images per second for both pipelines, training cfg.model with cfg's batch size and augmentation.
+
+    The pipelines take turns, `repeats` times each, and each row gives the median: a shared machine's
+    slow moments then fall on both, and one of them cannot decide the ratio.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
     device, augment = pick_device(cfg.device), Augment.from_config(cfg)
     pipelines = {
         "classic DataLoader + PIL": classic_loader(data, train=True, batch_size=cfg.batch_size, augment=augment,
@@ -45,7 +52,9 @@ def compare_pipelines(data, cfg, *, steps=100, workers=0):
                                              batch_size=cfg.batch_size, mean=data.mean, std=data.std,
                                              augment=augment, seed=cfg.seed),
     }
+    rates = {name: [] for name in pipelines}
+    for _ in range(repeats):
+        for name, batches in pipelines.items():
+            rates[name].append(images_per_second(build_model(cfg.model, seed=0).to(device), batches, steps, device))
     machine = f"{device} ({device_name(device)}), {torch.get_num_threads()} thread(s)"
-    return [{"pipeline": name, "images / s": images_per_second(build_model(cfg.model, seed=0).to(device), batches,
-                                                                 steps, device), "machine": machine}
-            for name, batches in pipelines.items()]
+    return [{"pipeline": name, "images / s": statistics.median(rates[name]), "machine": machine} for name in pipelines]

@@ -6,7 +6,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_benchmark_runs_both_pipelines_and_prints_their_ratio():
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pipelines.py"), "--steps", "3"],
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pipelines.py"), "--steps", "3", "--repeats", "2"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
@@ -19,3 +19,9 @@ def test_benchmark_refuses_more_steps_than_one_epoch():
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pipelines.py"), "--steps", "100000"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode != 0 and "steps must be at most" in out.stderr
+
+
+def test_benchmark_refuses_zero_repeats():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pipelines.py"), "--steps", "3", "--repeats", "0"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "repeats must be at least 1" in out.stderr
