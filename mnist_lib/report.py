@@ -119,18 +119,14 @@ def robustness_rows(model, data, shifts=(1, 2), angles=(5, 10, 15)):
 
 def confusion_rows(labels, preds, top=5):
     """The commonest mistakes as rows (true digit, read as, count), most frequent first."""
-    counts = confusion_matrix(labels, preds).fill_diagonal_(0)
-    order = counts.flatten().argsort(descending=True)[:top]
-    return [{"true digit": int(i) // 10, "read as": int(i) % 10, "count": int(counts.flatten()[i])}
-            for i in order if counts.flatten()[i] > 0]
+    mistakes = confusion_matrix(labels, preds).fill_diagonal_(0).flatten()
+    return [{"true digit": int(i) // 10, "read as": int(i) % 10, "count": int(mistakes[i])}
+            for i in mistakes.argsort(descending=True)[:top] if mistakes[i] > 0]
 
 
 def misread_rows(labels, preds):
-    """Per true digit: test images, how many were misread, and the share misread."""
-    rows = []
-    for digit in labels.unique().tolist():
-        mask = labels == digit
-        wrong = int((preds[mask] != digit).sum())
-        rows.append({"digit": digit, "images": int(mask.sum()), "misread": wrong,
-                     "misread %": 100 * wrong / int(mask.sum())})
-    return rows
+    """Per true digit in labels: test images, how many were misread, and the share misread."""
+    counts = confusion_matrix(labels, preds)
+    images, right = counts.sum(dim=1).tolist(), counts.diagonal().tolist()
+    return [{"digit": digit, "images": n, "misread": n - ok, "misread %": 100 * (n - ok) / n}
+            for digit, (n, ok) in enumerate(zip(images, right)) if n]

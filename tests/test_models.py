@@ -46,7 +46,6 @@ def test_models_from_step_2_on_fit_the_budget():
     assert all(count_parameters(build_model(n)) < 8000 for n in model_names()[1:])
 
 
-
 def test_unknown_name_lists_the_known_ones():
     with pytest.raises(ValueError, match="Model_1, Model_2"):
         build_model("Model_99")
