@@ -93,6 +93,8 @@ class ConvHeadNet(nn.Module):
 WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,000 parameters in all
 # Fewer channels late, one more convolution early: parameters move to where the 22x22 maps are.
 CONV_HEAD_WIDTHS = (8, 12, 16, 8, 16, 16)
+# Candidates for the smallest network that still meets the target (chapter 12): the final layout, narrower.
+SMALL_WIDTHS = {"Small_A": (6, 8, 12, 8, 12, 12), "Small_B": (6, 8, 12, 6, 10, 10), "Small_C": (6, 8, 10, 6, 10, 8)}
 
 MODELS = {
     "Model_1": lambda: Baseline(),
@@ -100,6 +102,7 @@ MODELS = {
     "Model_3": lambda: Net(widths=WIDTHS, bn=True),
     "Model_4": lambda: Net(widths=WIDTHS, bn=True, dropout=0.05),
     "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
+    **{name: (lambda widths=widths: ConvHeadNet(widths=widths)) for name, widths in SMALL_WIDTHS.items()},
 }
 
 

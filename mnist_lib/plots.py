@@ -107,18 +107,20 @@ def plot_accuracy_vs_params(summaries):
     return fig
 
 
-def plot_seed_curves(histories):
-    """Test accuracy per epoch of every seed, with the target bar."""
-    fig, ax = plt.subplots(figsize=(8, 4))
-    for seed, h in sorted(histories.items()):
-        ax.plot(h.column("epoch"), h.column("test_acc"), "-o", ms=2.5, lw=1, label=f"seed {seed}")
-    ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
-    tails = [a for h in histories.values() for a in h.column("test_acc")[len(h.epochs) // 2:]]
-    ax.set_ylim(min(min(tails), TARGET_ACCURACY) - 0.2, max(tails) + 0.1)
-    ax.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy of every seed (second half of the run)")
-    ax.set_xlim(len(next(iter(histories.values())).epochs) // 2 + 0.5, None)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+def plot_seed_curves(recipes):
+    """Test accuracy per epoch of every seed, one panel per recipe ({title: {seed: History}}), with the target bar."""
+    fig, axes = plt.subplots(1, len(recipes), figsize=(6 * len(recipes), 4), sharey=True, squeeze=False)
+    tails = [a for runs in recipes.values() for h in runs.values() for a in h.column("test_acc")[len(h.epochs) // 2:]]
+    for ax, (title, runs) in zip(axes[0], recipes.items()):
+        for seed, h in sorted(runs.items()):
+            ax.plot(h.column("epoch"), h.column("test_acc"), "-o", ms=2.5, lw=1, label=f"seed {seed}")
+        ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
+        ax.set_ylim(min(min(tails), TARGET_ACCURACY) - 0.2, max(tails) + 0.1)
+        ax.set_xlim(len(next(iter(runs.values())).epochs) // 2 + 0.5, None)
+        ax.set(xlabel="epoch", title=f"{title}: test accuracy of every seed")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("test accuracy (%), second half of the run")
+    axes[0][-1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig
 

@@ -8,7 +8,7 @@ from torchvision.transforms import functional as TF
 from .anatomy import final_receptive_field, macs
 from .models import build_model
 from .plots import confusion_matrix
-from .train import TARGET_ACCURACY, History, predict, summarise
+from .train import TARGET_ACCURACY, TARGET_LAST, History, predict, summarise
 
 PERCENT = "{:.2f}"
 
@@ -76,24 +76,47 @@ def runs_table(paths):
     return markdown_table([run_row(History.load(path), name) for name, path in paths.items()], RUN_FORMATS)
 
 
+SEED_FORMATS = {"best train %": PERCENT, "best test %": PERCENT, "last-5 min %": PERCENT}
+
+
 def seed_rows(histories):
-    """One row per seed: best and last-5 minimum test accuracy, first epoch at the bar, target met."""
+    """One row per seed: best train and test accuracy, last-5 minimum, first epoch at the bar, target met."""
     rows = []
     for seed, history in sorted(histories.items()):
         s = summarise(history)
-        rows.append({"seed": seed, "best test %": s["best_test"], "last-5 min %": s["last5_min"],
-                     "first epoch ≥ 99.40 %": s["first_at"], "target met": s["met"]})
+        rows.append({"seed": seed, "best train %": s["best_train"], "best test %": s["best_test"],
+                     "last-5 min %": s["last5_min"], "first epoch ≥ 99.40 %": s["first_at"], "target met": s["met"]})
     return rows
 
 
 def seed_summary(histories):
-    """How many seeds met the target, and the mean ± std of their last-5 minimum, as display strings."""
+    """How many seeds met the target, the mean ± std of their last-5 minimum, the worst of those minima, how far
+    test accuracy ranges within the last 5 epochs of a seed, and the best train accuracy (means over seeds)."""
     rows = seed_rows(histories)
     mins = [r["last-5 min %"] for r in rows]
     spread = statistics.stdev(mins) if len(mins) > 1 else 0.0
+    ranges = [max(h.column("test_acc")[-TARGET_LAST:]) - min(h.column("test_acc")[-TARGET_LAST:])
+              for h in histories.values()]
     return {"seeds_met": f"{sum(r['target met'] for r in rows)}/{len(rows)}",
             "last5_mean": f"{statistics.mean(mins):.2f} ± {spread:.2f} %",
-            "last5_worst": f"{min(mins):.2f} %"}
+            "last5_worst": f"{min(mins):.2f} %", "last5_range": f"{statistics.mean(ranges):.2f} points",
+            "best_train": f"{statistics.mean(r['best train %'] for r in rows):.2f} %"}
+
+
+def candidate_rows(histories):
+    """One row per run ({name: History}): parameters and its accuracy over the last 5 epochs, mean and lowest."""
+    rows = []
+    for name, history in histories.items():
+        last = history.column("test_acc")[-TARGET_LAST:]
+        rows.append({"run": name, "parameters": history.params, "last-5 mean %": statistics.mean(last),
+                     "last-5 min %": min(last)})
+    return rows
+
+
+def smallest_close_to(rows, reference, tolerance):
+    """The row with the fewest parameters whose last-5 mean is at most `tolerance` points below the reference's."""
+    bar = next(row for row in rows if row["run"] == reference)["last-5 mean %"] - tolerance
+    return min((row for row in rows if row["last-5 mean %"] >= bar), key=lambda row: row["parameters"])
 
 
 def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):

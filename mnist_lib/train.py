@@ -124,8 +124,10 @@ def predict(model, images, *, mean, std, batch_size=1000):
                       for chunk in images.split(batch_size)])
 
 
-def train_epoch(model, loader, optimizer, criterion, batch_scheduler=None, bar=None):
-    """One pass over loader; (mean loss, accuracy in %) of the batches as trained."""
+def train_epoch(model, loader, optimizer, criterion, batch_scheduler=None, bar=None, averaged=None):
+    """One pass over loader; (mean loss, accuracy in %) of the batches as trained.
+
+    averaged, an AveragedModel of model, takes in the weights after every step."""
     model.train()
     loss_sum, correct, total = 0.0, 0, 0
     for x, y in loader:
@@ -138,6 +140,8 @@ def train_epoch(model, loader, optimizer, criterion, batch_scheduler=None, bar=N
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if averaged is not None:
+            averaged.update_parameters(model)
         if batch_scheduler is not None:
             batch_scheduler.step()
         loss_sum += loss.item() * len(y)
@@ -179,6 +183,17 @@ def make_optimizer(model, cfg, steps_per_epoch):
     return opt, None, None
 
 
+def weight_average(model, decay):
+    """An exponential moving average of model's weights and batch-norm statistics, or None when decay is 0.
+
+    The average moves less from step to step than the weights it follows, so its test accuracy wobbles less
+    from epoch to epoch."""
+    if not decay:
+        return None
+    return torch.optim.swa_utils.AveragedModel(
+        model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
 def run_meta(cfg, model, device, eval_set):
     return dict(config=cfg.to_dict(), model=cfg.model, params=count_parameters(model), seed=cfg.seed,
                 device=str(device), device_name=device_name(device), eval_set=eval_set,
@@ -213,6 +228,8 @@ def fit(model, data, cfg, *, out=None, progress=True):
                               std=data.std, shuffle=False)
     optimizer, batch_scheduler, epoch_scheduler = make_optimizer(model, cfg, len(train_loader))
     criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    averaged = weight_average(model, cfg.ema)
+    evaluated = model if averaged is None else averaged.module
     history = History(run_meta(cfg, model, device, eval_set))
     out = Path(out) if out is not None else None
     if out is not None:
@@ -223,9 +240,10 @@ def fit(model, data, cfg, *, out=None, progress=True):
         for epoch in range(1, cfg.epochs + 1):
             lr = optimizer.param_groups[0]["lr"]
             start = time.perf_counter()
-            train_loss, train_acc = train_epoch(model, train_loader, optimizer, criterion, batch_scheduler, bar)
+            train_loss, train_acc = train_epoch(model, train_loader, optimizer, criterion, batch_scheduler, bar,
+                                              averaged)
             seconds = time.perf_counter() - start
-            test_loss, test_acc = evaluate(model, eval_loader)
+            test_loss, test_acc = evaluate(evaluated, eval_loader)
             if isinstance(epoch_scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 epoch_scheduler.step(test_acc)
             elif epoch_scheduler is not None:
@@ -240,7 +258,7 @@ def fit(model, data, cfg, *, out=None, progress=True):
             if out is not None:
                 history.save(out / "history.json")
     if out is not None:
-        save_weights_atomic(model, out / "model.pt")
+        save_weights_atomic(evaluated, out / "model.pt")
     return history
 
 
@@ -263,20 +281,24 @@ def finished_history(cfg, out):
     return history if complete and history.meta["config"] == cfg.to_dict() else None
 
 
-def fit_seeds(cfg, seeds, out, processes=2):
-    """{seed: History} for cfg trained once per seed, one process per core, each run in out/seed_<n>.
+def fit_runs(runs, processes=2):
+    """{key: History} for runs, a {key: (RunConfig, out folder)}, one process per core.
 
-    A seed whose complete history of the same config is already in out is read, not trained again.
+    A run whose complete history of the same config is already in its folder is read, not trained again.
     """
-    runs = {seed: (replace(cfg, seed=seed), Path(out) / f"seed_{seed}") for seed in seeds}
-    histories = {seed: finished_history(c, o) for seed, (c, o) in runs.items()}
-    todo = [seed for seed, h in histories.items() if h is None]
+    histories = {key: finished_history(cfg, out) for key, (cfg, out) in runs.items()}
+    todo = [key for key, history in histories.items() if history is None]
     if not todo:
         return histories
     # spawn, not fork: a forked child inherits the parent's OpenMP threads in whatever state they are.
     # Leaving the with-block (an error, Ctrl-C) terminates the workers instead of waiting for them.
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        for seed, history in tqdm(zip(todo, pool.imap(_fit_one, [runs[seed] for seed in todo])), total=len(todo),
-                                  desc="seeds", unit="run"):
-            histories[seed] = history
+    with multiprocessing.get_context("spawn").Pool(min(processes, len(todo))) as pool:
+        jobs = pool.imap(_fit_one, [(runs[key][0], Path(runs[key][1])) for key in todo])
+        for key, history in tqdm(zip(todo, jobs), total=len(todo), desc="runs", unit="run"):
+            histories[key] = history
     return histories
+
+
+def fit_seeds(cfg, seeds, out, processes=2):
+    """{seed: History} for cfg trained once per seed, each run in out/seed_<n> (see fit_runs)."""
+    return fit_runs({seed: (replace(cfg, seed=seed), Path(out) / f"seed_{seed}") for seed in seeds}, processes)

@@ -14,6 +14,7 @@ from mnist_lib.config import RunConfig
     (dict(lr=0), "lr must be positive"),
     (dict(rotation=-1), "rotation"),
     (dict(translate=1.5), "translate"),
+    (dict(ema=1.0), r"ema must be in \[0, 1\)"),
 ])
 def test_bad_values_are_refused_with_the_reason(bad, words):
     with pytest.raises(ValueError, match=words):

@@ -25,6 +25,9 @@ def conv_head_net(c1, c2, c3, c4, c5, c6):
 
 
 HAND_COUNTS["Model_5"] = conv_head_net(8, 12, 16, 8, 16, 16)
+HAND_COUNTS["Small_A"] = conv_head_net(6, 8, 12, 8, 12, 12)
+HAND_COUNTS["Small_B"] = conv_head_net(6, 8, 12, 6, 10, 10)
+HAND_COUNTS["Small_C"] = conv_head_net(6, 8, 10, 6, 10, 8)
 
 
 def test_every_model_has_a_hand_count():

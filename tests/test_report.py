@@ -1,7 +1,8 @@
 """Tables and summaries built from recorded runs and predictions."""
 import torch
 
-from mnist_lib.report import confusion_rows, html_table, markdown_table, misread_rows, seed_rows, seed_summary
+from mnist_lib.report import (candidate_rows, confusion_rows, html_table, markdown_table, misread_rows, seed_rows,
+                              seed_summary, smallest_close_to)
 from mnist_lib.train import History
 
 
@@ -17,6 +18,8 @@ def test_seed_summary_counts_the_seeds_that_meet_the_target():
     summary = seed_summary(runs)
     assert summary["seeds_met"] == "2/3" and summary["last5_worst"] == "99.39 %"
     assert summary["last5_mean"].startswith("99.41 ± ")
+    assert summary["last5_range"] == "0.04 points"  # (0 + 0.11 + 0) / 3
+    assert summary["best_train"] == "99.00 %"
 
 
 def test_confusion_rows_list_the_commonest_mistakes_first():
@@ -44,3 +47,14 @@ def test_markdown_table_formats_values_and_marks_missing_ones():
 def test_html_table_holds_the_same_cells_escaped():
     table = html_table([{"a <b>": 1.234, "c": False}], {"a <b>": "{:.1f}"})
     assert "<th>a &lt;b&gt;</th><th>c</th>" in table and "<td>1.2</td><td>no</td>" in table
+
+
+def test_the_smallest_candidate_close_to_the_reference_is_chosen():
+    runs = {"big": history([99.0] * 10 + [99.30] * 5, params=7800),
+            "mid": history([99.0] * 10 + [99.30, 99.20, 99.25, 99.30, 99.25], params=4800),  # mean 99.26
+            "small": history([99.0] * 10 + [99.20] * 5, params=3300)}
+    rows = candidate_rows(runs)
+    assert rows[1]["last-5 mean %"] == 99.26 and rows[1]["last-5 min %"] == 99.20
+    assert smallest_close_to(rows, "big", 0.05)["run"] == "mid"
+    assert smallest_close_to(rows, "big", 0.10)["run"] == "small"
+    assert smallest_close_to(rows, "big", 0.0)["run"] == "big"

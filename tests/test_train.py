@@ -9,7 +9,7 @@ from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model
 from mnist_lib.train import History, finished_history, fit, fit_seeds, first_epoch_at, meets_target
 
-TINY = RunConfig(model="Model_4", epochs=2, lr=0.05, train_subset=4096, test_subset=1000)
+TINY = RunConfig(model="Model_4", epochs=2, lr=0.05, ema=0, train_subset=4096, test_subset=1000)  # 128 steps: too few for an average of ~1000
 
 
 def crafted(test_accs, params=7746):
@@ -117,3 +117,16 @@ def test_fit_seeds_trains_each_seed_once_and_reads_finished_runs(tmp_path):
     assert (tmp_path / "seed_1" / "history.json").stat().st_mtime_ns == written
     assert again[1].epochs == first[1].epochs
     assert finished_history(replace(cfg, seed=1, lr=0.02), tmp_path / "seed_1") is None
+
+
+def test_with_ema_the_saved_weights_are_the_average_that_was_evaluated(data, tmp_path):
+    cfg = replace(TINY, ema=0.99)
+    model = build_model(cfg.model, seed=1)
+    history = fit(model, data, cfg, out=tmp_path, progress=False)
+    averaged = build_model(cfg.model)
+    averaged.load_state_dict(torch.load(tmp_path / "model.pt"))
+    assert not torch.equal(averaged.block1[0][0].weight, model.block1[0][0].weight)  # not the last step's weights
+    _, _, test_x, test_y, _ = train.split_for(cfg, data)
+    predicted = train.predict(averaged, test_x, mean=data.mean, std=data.std)
+    assert train.accuracy_of((predicted == test_y).sum().item(), len(test_y)) == history.column("test_acc")[-1]
+
