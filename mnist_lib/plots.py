@@ -115,11 +115,11 @@ def plot_seed_curves(recipes):
         for seed, h in sorted(runs.items()):
             ax.plot(h.column("epoch"), h.column("test_acc"), "-o", ms=2.5, lw=1, label=f"seed {seed}")
         ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
-        ax.set_ylim(min(min(tails), TARGET_ACCURACY) - 0.2, max(tails) + 0.1)
         ax.set_xlim(len(next(iter(runs.values())).epochs) // 2 + 0.5, None)
         ax.set(xlabel="epoch", title=f"{title}: test accuracy of every seed")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("test accuracy (%), second half of the run")
+    axes[0][0].set(ylabel="test accuracy (%), second half of the run",  # shared by every panel
+                   ylim=(min(min(tails), TARGET_ACCURACY) - 0.2, max(tails) + 0.1))
     axes[0][-1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig

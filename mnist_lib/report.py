@@ -8,7 +8,7 @@ from torchvision.transforms import functional as TF
 from .anatomy import final_receptive_field, macs
 from .models import build_model
 from .plots import confusion_matrix
-from .train import TARGET_ACCURACY, TARGET_LAST, History, predict, summarise
+from .train import TARGET_ACCURACY, History, predict, summarise
 
 PERCENT = "{:.2f}"
 
@@ -95,21 +95,23 @@ def seed_summary(histories):
     rows = seed_rows(histories)
     mins = [r["last-5 min %"] for r in rows]
     spread = statistics.stdev(mins) if len(mins) > 1 else 0.0
-    ranges = [max(h.column("test_acc")[-TARGET_LAST:]) - min(h.column("test_acc")[-TARGET_LAST:])
-              for h in histories.values()]
+    ranges = [s["last5_max"] - s["last5_min"] for s in map(summarise, histories.values())]
     return {"seeds_met": f"{sum(r['target met'] for r in rows)}/{len(rows)}",
             "last5_mean": f"{statistics.mean(mins):.2f} ± {spread:.2f} %",
             "last5_worst": f"{min(mins):.2f} %", "last5_range": f"{statistics.mean(ranges):.2f} points",
             "best_train": f"{statistics.mean(r['best train %'] for r in rows):.2f} %"}
 
 
+CANDIDATE_FORMATS = {"parameters": "{:,}", "last-5 mean %": PERCENT, "last-5 min %": PERCENT}
+
+
 def candidate_rows(histories):
     """One row per run ({name: History}): parameters and its accuracy over the last 5 epochs, mean and lowest."""
     rows = []
     for name, history in histories.items():
-        last = history.column("test_acc")[-TARGET_LAST:]
-        rows.append({"run": name, "parameters": history.params, "last-5 mean %": statistics.mean(last),
-                     "last-5 min %": min(last)})
+        s = summarise(history)
+        rows.append({"run": name, "parameters": s["params"], "last-5 mean %": s["last5_mean"],
+                     "last-5 min %": s["last5_min"]})
     return rows
 
 

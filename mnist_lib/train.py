@@ -4,6 +4,7 @@ import multiprocessing
 import os
 import platform
 import random
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -92,9 +93,11 @@ def first_epoch_at(history, accuracy=TARGET_ACCURACY):
 def summarise(history):
     """The Results figures of a run, as a dict."""
     test = history.column("test_acc")
+    last = test[-TARGET_LAST:]
     return dict(params=history.params, epochs=len(test), best_train=max(history.column("train_acc")),
-                best_test=max(test), last5_min=min(test[-TARGET_LAST:]), first_at=first_epoch_at(history),
-                met=meets_target(history), seconds_per_epoch=sum(history.column("seconds")) / len(test))
+                best_test=max(test), last5_min=min(last), last5_max=max(last), last5_mean=statistics.mean(last),
+                first_at=first_epoch_at(history), met=meets_target(history),
+                seconds_per_epoch=sum(history.column("seconds")) / len(test))
 
 
 def accuracy_of(correct, total):
