@@ -1,6 +1,9 @@
 """Execute the book's chapters with papermill: full runs in place for publishing, smoke runs under _build/."""
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -12,15 +15,21 @@ from .data import atomic_path
 SMOKE_DIR = Path("_build") / "smoke"
 
 
-def chapters(root="."):
-    """The notebooks listed in _toc.yml, in reading order."""
+def chapter_parts(root="."):
+    """The notebooks listed in _toc.yml, one list per part in reading order; the first list holds the root page."""
     root = Path(root)
     toc_path = root / "_toc.yml"
     if not toc_path.is_file():
         raise FileNotFoundError(f"no _toc.yml in {root.resolve()}; run the book from the repository root")
     toc = yaml.safe_load(toc_path.read_text())
-    files = [toc["root"]] + [entry["file"] for part in toc.get("parts", [toc]) for entry in part.get("chapters", [])]
-    return [root / "book" / f"{name}.ipynb" for name in files if (root / "book" / f"{name}.ipynb").is_file()]
+    parts = [[toc["root"]]] + [[entry["file"] for entry in part.get("chapters", [])] for part in toc.get("parts", [toc])]
+    return [[root / "book" / f"{name}.ipynb" for name in part if (root / "book" / f"{name}.ipynb").is_file()]
+            for part in parts]
+
+
+def chapters(root="."):
+    """The notebooks listed in _toc.yml, in reading order."""
+    return [nb for part in chapter_parts(root) for nb in part]
 
 
 def execute(notebook, output, parameters):
@@ -36,22 +45,61 @@ def execute(notebook, output, parameters):
                            f"{output} is left as it was") from None
 
 
-def run_book(smoke=False, only=None, root="."):
-    """Execute every chapter (or those named in `only`); print each one's wall time."""
-    todo = chapters(root)
+def execute_timed(notebook, output, parameters):
+    """execute(), then print the chapter's wall time."""
+    start = time.perf_counter()
+    execute(notebook, output, parameters)
+    seconds = time.perf_counter() - start
+    print(f"{notebook.stem}: {seconds:.0f} s -> {output}", flush=True)
+
+
+@contextmanager
+def one_thread_per_kernel():
+    """Kernels started inside inherit OMP_NUM_THREADS=1: the book's runs were trained on one thread, and the same
+    seed on another number of threads sums in another order and drifts to other digits."""
+    before = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = before
+
+
+def run_book(smoke=False, only=None, root=".", jobs=2):
+    """Execute every chapter (or those named in `only`); print each one's wall time and the total.
+
+    The step chapters (the first part of _toc.yml) each train their own run and read nothing from one another, so
+    they run `jobs` at a time, one thread each; the later chapters read their runs and run one after another."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    parts = chapter_parts(root)
     if os.environ.get("MNIST_DATA"):  # chapters run in book/, where a relative root would point elsewhere
         os.environ["MNIST_DATA"] = str(Path(os.environ["MNIST_DATA"]).resolve())
     if only:
-        unknown = set(only) - {nb.stem for nb in todo}
+        known = [nb.stem for part in parts for nb in part]
+        unknown = set(only) - set(known)
         if unknown:
-            raise ValueError(f"unknown chapters {sorted(unknown)}; chapters: {[nb.stem for nb in todo]}")
-        todo = [nb for nb in todo if nb.stem in only]
-    total = 0.0
-    for notebook in todo:
-        output = Path(root) / SMOKE_DIR / notebook.name if smoke else notebook
-        start = time.perf_counter()
-        execute(notebook, output, {"SMOKE": True} if smoke else {})
-        seconds = time.perf_counter() - start
-        total += seconds
-        print(f"{notebook.stem}: {seconds:.0f} s -> {output}", flush=True)
-    print(f"{len(todo)} chapters in {total:.0f} s ({'smoke' if smoke else 'full'})")
+            raise ValueError(f"unknown chapters {sorted(unknown)}; chapters: {known}")
+        parts = [[nb for nb in part if nb.stem in only] for part in parts]
+    steps, later = (parts + [[]])[1], [nb for part in parts[:1] + parts[2:] for nb in part]
+    params = {"SMOKE": True} if smoke else {}
+
+    def output(notebook):
+        return Path(root) / SMOKE_DIR / notebook.name if smoke else notebook
+
+    start = time.perf_counter()
+    with one_thread_per_kernel(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(execute_timed, notebook, output(notebook), params) for notebook in steps]
+        try:
+            for future in as_completed(futures):
+                future.result()
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # a chapter already running finishes; the queued ones do not start
+            raise
+    for notebook in later:
+        execute_timed(notebook, output(notebook), params)
+    print(f"{len(steps) + len(later)} chapters in {time.perf_counter() - start:.0f} s wall "
+          f"({'smoke' if smoke else 'full'}; steps {jobs} at a time)")

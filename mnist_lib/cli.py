@@ -29,6 +29,8 @@ def parser():
     book = sub.add_parser("book", help="execute every chapter in _toc.yml with papermill")
     book.add_argument("--smoke", action="store_true", help="tiny runs, outputs under _build/smoke, book/ untouched")
     book.add_argument("--only", nargs="*", default=None, help="chapter names to run (default: all)")
+    book.add_argument("--jobs", type=int, default=2,
+                      help="step chapters run this many at a time, one thread each (default: 2, one per core)")
     return p
 
 
@@ -66,7 +68,7 @@ def main(argv=None):
             cmd_train(args)
         else:
             from .book import run_book
-            run_book(smoke=args.smoke, only=args.only)
+            run_book(smoke=args.smoke, only=args.only, jobs=args.jobs)
     except (ValueError, FileNotFoundError, FloatingPointError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
 """Training and evaluation: fit() turns a model, the data and a RunConfig into a History."""
+import io
 import json
 import multiprocessing
 import os
@@ -49,8 +50,12 @@ def write_json_atomic(path, obj):
 
 
 def save_weights_atomic(model, path):
+    # Saved through a buffer: torch names the archive inside after the file it writes, which here would be the
+    # temporary name, so the same weights would give different bytes on every run.
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
     with atomic_path(path) as tmp:
-        torch.save(model.state_dict(), tmp)
+        Path(tmp).write_bytes(buffer.getvalue())
 
 
 @dataclass

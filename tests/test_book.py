@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from mnist_lib import RunConfig
-from mnist_lib.book import chapters, run_book
+import nbformat
+
+from mnist_lib.book import chapter_parts, chapters, run_book
 from mnist_lib.report import results_text
 from mnist_lib.train import History, meets_target
 
@@ -27,6 +29,56 @@ def test_chapters_follow_the_table_of_contents():
 def test_unknown_chapter_is_refused():
     with pytest.raises(ValueError, match="unknown chapters"):
         run_book(smoke=True, only=["99_nothing"], root=ROOT)
+
+
+def tiny_book(root, cells):
+    """A book at root whose _toc.yml has the parts "steps" (a, b) and "later" (c); cells[name] is a code cell."""
+    (root / "book").mkdir()
+    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nparts:\n- caption: steps\n  chapters:\n"
+                                   "  - file: a\n  - file: b\n- caption: later\n  chapters:\n  - file: c\n")
+    (root / "book" / "intro.md").write_text("# Intro\n")
+    for name in "abc":
+        notebook = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_code_cell("SMOKE = False", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(cells.get(name, "pass"))])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(notebook, root / "book" / f"{name}.ipynb")
+
+
+def test_parts_follow_the_table_of_contents(tmp_path):
+    tiny_book(tmp_path, {})
+    assert [[nb.stem for nb in part] for part in chapter_parts(tmp_path)] == [[], ["a", "b"], ["c"]]
+
+
+def test_step_chapters_run_on_one_thread_each_and_later_ones_on_the_default(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    show = "import os; print('threads', os.environ.get('OMP_NUM_THREADS'))"
+    tiny_book(tmp_path, {"a": show, "b": show, "c": show})
+    run_book(smoke=True, root=tmp_path, jobs=2)
+    printed = {name: (tmp_path / "_build" / "smoke" / f"{name}.ipynb").read_text() for name in "abc"}
+    assert "threads 1" in printed["a"] and "threads 1" in printed["b"] and "threads 2" in printed["c"]
+    assert "3 chapters in" in capsys.readouterr().out
+
+
+def test_a_failing_cell_names_its_chapter_and_leaves_the_notebook(tmp_path):
+    tiny_book(tmp_path, {"b": "raise ValueError('no such digit')"})
+    before = (tmp_path / "book" / "b.ipynb").read_text()
+    with pytest.raises(RuntimeError, match=r"chapter b.ipynb failed in cell 2 \(ValueError: no such digit\)"):
+        run_book(root=tmp_path, jobs=2)
+    assert (tmp_path / "book" / "b.ipynb").read_text() == before
+
+
+def test_a_failing_step_stops_the_steps_still_waiting(tmp_path):
+    tiny_book(tmp_path, {"a": "raise ValueError('no such digit')"})
+    with pytest.raises(RuntimeError, match="chapter a.ipynb failed"):
+        run_book(smoke=True, root=tmp_path, jobs=1)
+    assert not (tmp_path / "_build" / "smoke" / "b.ipynb").exists()
+
+
+def test_zero_jobs_is_refused(tmp_path):
+    tiny_book(tmp_path, {})
+    with pytest.raises(ValueError, match="jobs must be at least 1"):
+        run_book(smoke=True, root=tmp_path, jobs=0)
 
 
 def training_chapters():

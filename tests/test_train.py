@@ -7,7 +7,8 @@ import torch
 import mnist_lib.train as train
 from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model
-from mnist_lib.train import History, finished_history, fit, fit_seeds, first_epoch_at, meets_target
+from mnist_lib.train import (History, finished_history, fit, fit_seeds, first_epoch_at, meets_target,
+                             save_weights_atomic)
 
 # No weight averaging: 128 steps are too few for an average over about a thousand.
 TINY = RunConfig(model="Model_4", epochs=2, lr=0.05, ema=0, train_subset=4096, test_subset=1000)
@@ -131,3 +132,10 @@ def test_with_ema_the_saved_weights_are_the_average_that_was_evaluated(data, tmp
     predicted = train.predict(averaged, test_x, mean=data.mean, std=data.std)
     assert train.accuracy_of((predicted == test_y).sum().item(), len(test_y)) == history.column("test_acc")[-1]
 
+
+
+def test_the_same_weights_save_to_the_same_bytes(tmp_path):
+    model = build_model("Model_3", seed=1)
+    save_weights_atomic(model, tmp_path / "a.pt")
+    save_weights_atomic(model, tmp_path / "b.pt")
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
