@@ -2,7 +2,7 @@
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -92,13 +92,16 @@ def run_book(smoke=False, only=None, root=".", jobs=2):
 
     start = time.perf_counter()
     with one_thread_per_kernel(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(execute_timed, notebook, output(notebook), params) for notebook in steps]
-        try:
-            for future in as_completed(futures):
+        # Submitted one by one as others finish, so that after a failure no further chapter starts (the pool would
+        # already have handed a queued one to a worker); the with-block waits for the one still running.
+        waiting, running = list(steps), set()
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                notebook = waiting.pop(0)
+                running.add(pool.submit(execute_timed, notebook, output(notebook), params))
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
                 future.result()
-        except BaseException:
-            pool.shutdown(cancel_futures=True)  # a chapter already running finishes; the queued ones do not start
-            raise
     for notebook in later:
         execute_timed(notebook, output(notebook), params)
     print(f"{len(steps) + len(later)} chapters in {time.perf_counter() - start:.0f} s wall "
