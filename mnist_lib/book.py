@@ -3,7 +3,6 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -53,19 +52,10 @@ def execute_timed(notebook, output, parameters):
     print(f"{notebook.stem}: {seconds:.0f} s -> {output}", flush=True)
 
 
-@contextmanager
 def one_thread_per_kernel():
-    """Kernels started inside inherit OMP_NUM_THREADS=1: the book's runs were trained on one thread, and the same
-    seed on another number of threads sums in another order and drifts to other digits."""
-    before = os.environ.get("OMP_NUM_THREADS")
+    """Set in each worker, whose kernels inherit it: the book's runs were trained on one thread, and the same seed on
+    another number of threads sums in another order and drifts to other digits."""
     os.environ["OMP_NUM_THREADS"] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["OMP_NUM_THREADS"]
-        else:
-            os.environ["OMP_NUM_THREADS"] = before
 
 
 def run_book(smoke=False, only=None, root=".", jobs=2):
@@ -84,14 +74,15 @@ def run_book(smoke=False, only=None, root=".", jobs=2):
         if unknown:
             raise ValueError(f"unknown chapters {sorted(unknown)}; chapters: {known}")
         parts = [[nb for nb in part if nb.stem in only] for part in parts]
-    steps, later = (parts + [[]])[1], [nb for part in parts[:1] + parts[2:] for nb in part]
+    steps, later = parts[1], [nb for part in parts[:1] + parts[2:] for nb in part]  # parts[0]: the root page
     params = {"SMOKE": True} if smoke else {}
 
     def output(notebook):
         return Path(root) / SMOKE_DIR / notebook.name if smoke else notebook
 
     start = time.perf_counter()
-    with one_thread_per_kernel(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=one_thread_per_kernel) as pool:
         # Submitted one by one as others finish, so that after a failure no further chapter starts (the pool would
         # already have handed a queued one to a worker); the with-block waits for the one still running.
         waiting, running = list(steps), set()
