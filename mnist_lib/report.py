@@ -92,14 +92,14 @@ def seed_rows(histories):
 def seed_summary(histories):
     """How many seeds met the target, the mean ± std of their last-5 minimum, the worst of those minima, how far
     test accuracy ranges within the last 5 epochs of a seed, and the best train accuracy (means over seeds)."""
-    rows = seed_rows(histories)
-    mins = [r["last-5 min %"] for r in rows]
+    summaries = [summarise(history) for history in histories.values()]
+    mins = [s["last5_min"] for s in summaries]
     spread = statistics.stdev(mins) if len(mins) > 1 else 0.0
-    ranges = [s["last5_max"] - s["last5_min"] for s in map(summarise, histories.values())]
-    return {"seeds_met": f"{sum(r['target met'] for r in rows)}/{len(rows)}",
+    ranges = [s["last5_max"] - s["last5_min"] for s in summaries]
+    return {"seeds_met": f"{sum(s['met'] for s in summaries)}/{len(summaries)}",
             "last5_mean": f"{statistics.mean(mins):.2f} ± {spread:.2f} %",
             "last5_worst": f"{min(mins):.2f} %", "last5_range": f"{statistics.mean(ranges):.2f} points",
-            "best_train": f"{statistics.mean(r['best train %'] for r in rows):.2f} %"}
+            "best_train": f"{statistics.mean(s['best_train'] for s in summaries):.2f} %"}
 
 
 CANDIDATE_FORMATS = {"parameters": "{:,}", "last-5 mean %": PERCENT, "last-5 min %": PERCENT}
