@@ -173,7 +173,7 @@ def seeds_met(folder, seeds):
 
 def test_reliability_page_counts_the_committed_seeds(site):
     text = " ".join(read_page(site, "08_reliability").text)
-    for recipe in ("step_7", "kept_changes"):
+    for recipe in ("step_7", "kept_changes", "separable"):
         assert seeds_met(ROOT / "book" / "histories" / "08_reliability" / recipe, 10) in text, recipe
 
 

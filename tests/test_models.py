@@ -24,7 +24,19 @@ def conv_head_net(c1, c2, c3, c4, c5, c6):
             + conv(c4, c5, bias=False) + conv(c5, c6, bias=False) + conv(c6, 10) + 2 * (c1 + c2 + c3 + c5 + c6))
 
 
+def separable(c_in, c_out):
+    """A 3x3 filter per input channel, a 1x1 convolution mixing them, batch norm."""
+    return 9 * c_in + c_in * c_out + 2 * c_out
+
+
+def separable_net(c1, c2, c3, c4, c5):
+    """A whole 3x3 convolution with batch norm, four separable blocks, and a separable 3x3 head to 10 classes."""
+    return (conv(1, c1, bias=False) + 2 * c1 + separable(c1, c2) + separable(c2, c3) + separable(c3, c4)
+            + separable(c4, c5) + 9 * c5 + conv(c5, 10, 1))
+
+
 HAND_COUNTS["Model_5"] = conv_head_net(8, 12, 16, 8, 16, 16)
+HAND_COUNTS["Model_6"] = separable_net(12, 24, 32, 48, 48)
 HAND_COUNTS["Small_A"] = conv_head_net(6, 8, 12, 8, 12, 12)
 HAND_COUNTS["Small_B"] = conv_head_net(6, 8, 12, 6, 10, 10)
 HAND_COUNTS["Small_C"] = conv_head_net(6, 8, 10, 6, 10, 8)
