@@ -110,8 +110,8 @@ class ConvHeadNet(nn.Module):
 
 
 class SeparableNet(nn.Module):
-    """ConvHeadNet's layout with separable convolutions after the first: the same depth and receptive field,
-    three to four times the channels. Chapter 8 tries it with step 7's recipe."""
+    """ConvHeadNet's layout with separable convolutions after the first: the same depth and receptive field, one and
+    a half to three times the channels. Chapter 8 tries it with step 7's recipe."""
 
     def __init__(self, *, widths):
         super().__init__()
@@ -132,7 +132,7 @@ class SeparableNet(nn.Module):
 WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,000 parameters in all
 # Fewer channels late, one more convolution early: parameters move to where the 22x22 maps are.
 CONV_HEAD_WIDTHS = (8, 12, 16, 8, 16, 16)
-# Three to four times those channels for fewer parameters: separable convolutions are that much cheaper.
+# One and a half to three times those channels for fewer parameters: separable convolutions are that much cheaper.
 SEPARABLE_WIDTHS = (12, 24, 32, 48, 48)
 # Candidates for the smallest network that still meets the target (chapter 12): the final layout, narrower.
 SMALL_WIDTHS = {"Small_A": (6, 8, 12, 8, 12, 12), "Small_B": (6, 8, 12, 6, 10, 10), "Small_C": (6, 8, 10, 6, 10, 8)}

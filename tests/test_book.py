@@ -7,11 +7,10 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from mnist_lib import RunConfig
-import nbformat
-
 from mnist_lib.book import chapter_parts, chapters, run_book
 from mnist_lib.report import results_text
 from mnist_lib.train import History, meets_target

@@ -133,7 +133,6 @@ def test_with_ema_the_saved_weights_are_the_average_that_was_evaluated(data, tmp
     assert train.accuracy_of((predicted == test_y).sum().item(), len(test_y)) == history.column("test_acc")[-1]
 
 
-
 def test_the_same_weights_save_to_the_same_bytes(tmp_path):
     model = build_model("Model_3", seed=1)
     save_weights_atomic(model, tmp_path / "a.pt")
