@@ -21,8 +21,8 @@ def main():
         rows = compare_pipelines(load_mnist(), cfg, steps=args.steps, repeats=args.repeats, workers=args.workers)
     except ValueError as err:
         p.error(str(err))
-    print(f"{cfg.model}, batch {cfg.batch_size}, rotation ±{cfg.rotation}°, {args.steps} steps, "
-          f"median of {args.repeats} runs, {rows[0]['machine']}")
+    print(f"{cfg.model}, batch {cfg.batch_size}, rotation ±{cfg.rotation}°, shift ±{cfg.translate:.0%}, "
+          f"{args.steps} steps, median of {args.repeats} runs, {rows[0]['machine']}")
     for row in rows:
         print(f"{row['pipeline']:26s} {row['images / s']:9,.0f} images/s")
     print(f"ratio (ours / classic): {rows[1]['images / s'] / rows[0]['images / s']:.2f}x")

@@ -111,7 +111,7 @@ class ConvHeadNet(nn.Module):
 
 class SeparableNet(nn.Module):
     """ConvHeadNet's layout with separable convolutions after the first: the same depth and receptive field, one and
-    a half to three times the channels. Chapter 8 tries it with step 7's recipe."""
+    a half to three times the channels. Step 8's network."""
 
     def __init__(self, *, widths):
         super().__init__()
@@ -134,7 +134,7 @@ WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,00
 CONV_HEAD_WIDTHS = (8, 12, 16, 8, 16, 16)
 # One and a half to three times those channels for fewer parameters: separable convolutions are that much cheaper.
 SEPARABLE_WIDTHS = (12, 24, 32, 48, 48)
-# Candidates for the smallest network that still meets the target (chapter 12): the final layout, narrower.
+# Candidates for the smallest network that still meets the target (chapter 13): step 7's layout, narrower.
 SMALL_WIDTHS = {"Small_A": (6, 8, 12, 8, 12, 12), "Small_B": (6, 8, 12, 6, 10, 10), "Small_C": (6, 8, 10, 6, 10, 8)}
 
 MODELS = {

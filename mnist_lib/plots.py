@@ -109,17 +109,22 @@ def plot_accuracy_vs_params(summaries):
 
 def plot_seed_curves(recipes):
     """Test accuracy per epoch of every seed, one panel per recipe ({title: {seed: History}}), with the target bar."""
-    fig, axes = plt.subplots(1, len(recipes), figsize=(6 * len(recipes), 4), sharey=True, squeeze=False)
+    ncols = min(len(recipes), 2)  # two panels a row keep each wide enough to read
+    nrows = -(-len(recipes) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 4 * nrows), sharey=True, squeeze=False)
     tails = [a for runs in recipes.values() for h in runs.values() for a in h.column("test_acc")[len(h.epochs) // 2:]]
-    for ax, (title, runs) in zip(axes[0], recipes.items()):
+    for ax in axes.flat[len(recipes):]:
+        ax.set_visible(False)
+    for ax, (title, runs) in zip(axes.flat, recipes.items()):
         for seed, h in sorted(runs.items()):
             ax.plot(h.column("epoch"), h.column("test_acc"), "-o", ms=2.5, lw=1, label=f"seed {seed}")
         ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
         ax.set_xlim(len(next(iter(runs.values())).epochs) // 2 + 0.5, None)
         ax.set(xlabel="epoch", title=f"{title}: test accuracy of every seed")
         ax.grid(alpha=0.3)
-    axes[0][0].set(ylabel="test accuracy (%), second half of the run",  # shared by every panel
-                   ylim=(min(min(tails), TARGET_ACCURACY) - 0.2, max(tails) + 0.1))
+    for ax in axes[:, 0]:
+        ax.set(ylabel="test accuracy (%), second half of the run")
+    axes[0][0].set(ylim=(min(min(tails), TARGET_ACCURACY) - 0.2, max(tails) + 0.1))  # shared by every panel
     axes[0][-1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig

@@ -8,7 +8,7 @@ from torchvision.transforms import functional as TF
 from .anatomy import final_receptive_field, macs
 from .models import build_model
 from .plots import confusion_matrix
-from .train import TARGET_ACCURACY, History, predict, summarise
+from .train import TARGET_ACCURACY, History, predict, ran_on, summarise
 
 PERCENT = "{:.2f}"
 
@@ -64,7 +64,7 @@ def run_row(history, name=None):
             "best train %": s["best_train"], "best test %": s["best_test"], "last-5 min %": s["last5_min"],
             "first epoch ≥ 99.40 %": s["first_at"], "target met": s["met"],
             "s / epoch": s["seconds_per_epoch"],
-            "ran on": f"{history.meta['device_name']}, {history.meta['threads']} thread(s)"}
+            "ran on": ran_on(history.meta["device_name"], history.meta["threads"])}
 
 
 RUN_FORMATS = {"parameters": "{:,}", "MACs": "{:,}", "best train %": PERCENT, "best test %": PERCENT,
@@ -129,17 +129,18 @@ def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):
     return 100.0 * (preds == data.test_labels).sum().item() / len(preds)
 
 
-def robustness_rows(model, data, shifts=(1, 2), angles=(5, 10, 15)):
-    """Accuracy under each shift (right, left, down, up) and each rotation (both ways), beside the untouched set."""
-    rows = [{"test digits": "as they are", "accuracy %": accuracy_under(model, data)}]
+def robustness_rows(models, data, shifts=(1, 2), angles=(5, 10, 15)):
+    """Accuracy of each model ({column: model}) under each shift (right, left, down, up) and each rotation (both
+    ways), beside the untouched set: one row per way of moving the test digits."""
+    moves = [("as they are", {})]
     for d in shifts:
         for name, shift in (("right", (d, 0)), ("left", (-d, 0)), ("down", (0, d)), ("up", (0, -d))):
-            rows.append({"test digits": f"shifted {d} px {name}", "accuracy %": accuracy_under(model, data, shift=shift)})
+            moves.append((f"shifted {d} px {name}", {"shift": shift}))
     for a in angles:
         for sign, name in ((1, "anticlockwise"), (-1, "clockwise")):
-            rows.append({"test digits": f"rotated {a}° {name}",
-                         "accuracy %": accuracy_under(model, data, angle=sign * a)})
-    return rows
+            moves.append((f"rotated {a}° {name}", {"angle": sign * a}))
+    return [{"test digits": move, **{column: accuracy_under(model, data, **how) for column, model in models.items()}}
+            for move, how in moves]
 
 
 def confusion_rows(labels, preds, top=5):

@@ -8,7 +8,7 @@ import torch.nn as nn
 
 from .data import Augment, BatchLoader, classic_loader
 from .models import build_model
-from .train import device_name, pick_device
+from .train import device_name, pick_device, ran_on
 
 WARMUP = 5  # untimed steps: first-call allocation and, on a GPU, kernel selection
 
@@ -56,5 +56,5 @@ def compare_pipelines(data, cfg, *, steps=100, repeats=3, workers=0):
     for _ in range(repeats):
         for name, batches in pipelines.items():
             rates[name].append(images_per_second(build_model(cfg.model, seed=0).to(device), batches, steps, device))
-    machine = f"{device} ({device_name(device)}), {torch.get_num_threads()} thread(s)"
+    machine = ran_on(device_name(device), torch.get_num_threads())
     return [{"pipeline": name, "images / s": statistics.median(rates[name]), "machine": machine} for name in pipelines]

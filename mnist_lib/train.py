@@ -17,7 +17,7 @@ import torchvision
 from tqdm.auto import tqdm
 
 from .data import Augment, BatchLoader, atomic_path
-from .models import count_parameters
+from .models import build_model, count_parameters
 
 TARGET_ACCURACY = 99.40  # % on the test set
 TARGET_LAST = 5  # epochs, each of which must reach the target accuracy
@@ -220,6 +220,11 @@ def device_name(device):
     return f"{cpu} ({os.cpu_count()} cores)"
 
 
+def ran_on(name, threads):
+    """Where a run ran, as every table and figure of the book labels it: the device and the CPU threads used."""
+    return f"{name}, {threads} thread(s)"
+
+
 def fit(model, data, cfg, *, out=None, progress=True):
     """Train model on data as cfg says and return its History.
 
@@ -277,6 +282,13 @@ def _fit_one(job):
 
     torch.set_num_threads(1)  # small convolutions use a second thread poorly: one process per core instead
     return fit(build_model(cfg.model, seed=cfg.seed), load_mnist(), cfg, out=out, progress=False)
+
+
+def load_trained(out):
+    """The network a run saved in out (history.json names it, model.pt holds its weights), ready to evaluate."""
+    model = build_model(History.load(Path(out) / "history.json").meta["model"])
+    model.load_state_dict(torch.load(Path(out) / "model.pt"))
+    return model.eval()
 
 
 def finished_history(cfg, out):

@@ -162,6 +162,12 @@ def test_final_step_meets_the_target():
     assert meets_target(History.load(final.parent / "histories" / final.stem / "history.json")), final.stem
 
 
+def test_the_defaults_are_the_final_steps_recipe():
+    """`python -m mnist_lib train` with no flags trains what the last step recorded."""
+    final = training_chapters()[-1]
+    assert RunConfig().to_dict() == History.load(final.parent / "histories" / final.stem / "history.json").meta["config"]
+
+
 def seeds_met(folder, seeds):
     """'met/seeds' over the complete full runs in folder/seed_*, as the chapters print it."""
     histories = [History.load(path) for path in sorted(folder.glob("seed_*/history.json"))]
@@ -171,16 +177,16 @@ def seeds_met(folder, seeds):
 
 
 def test_reliability_page_counts_the_committed_seeds(site):
-    text = " ".join(read_page(site, "08_reliability").text)
-    for recipe in ("step_7", "kept_changes", "separable"):
-        assert seeds_met(ROOT / "book" / "histories" / "08_reliability" / recipe, 10) in text, recipe
+    text = " ".join(read_page(site, "09_reliability").text)
+    for recipe in ("step_7", "kept_changes", "separable", "step_8"):
+        assert seeds_met(ROOT / "book" / "histories" / "09_reliability" / recipe, 10) in text, recipe
 
 
 def test_smallest_model_page_counts_the_committed_seeds(site):
-    folder = ROOT / "book" / "histories" / "12_smallest"
+    folder = ROOT / "book" / "histories" / "13_smallest"
     tested = [path for path in folder.iterdir() if path.name != "validation"]
     assert len(tested) == 1, "one chosen model is tested on the test set"
-    assert seeds_met(tested[0], 5) in " ".join(read_page(site, "12_smallest").text)
+    assert seeds_met(tested[0], 5) in " ".join(read_page(site, "13_smallest").text)
 
 
 def test_introduction_shows_the_steps_table(site):

@@ -64,8 +64,7 @@ def test_history_and_weights_are_written(data, tmp_path):
     saved = History.load(tmp_path / "history.json")
     assert saved.epochs == json.loads(json.dumps(history.epochs))
     assert saved.meta["config"] == TINY.to_dict() and saved.params == 7746 and saved.meta["versions"]["torch"]
-    fresh = build_model(TINY.model)
-    fresh.load_state_dict(torch.load(tmp_path / "model.pt"))
+    fresh = train.load_trained(tmp_path)
     assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), model.state_dict().values()))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.json", "model.pt"]
 
