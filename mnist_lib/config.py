@@ -1,6 +1,6 @@
 """One run's hyperparameters, declared once for the notebooks, the CLI and the tests.
 
-The defaults are the book's final recipe (step 7); every earlier step states where it differs.
+The defaults are the book's final recipe (step 8); every earlier step states where it differs.
 """
 from dataclasses import asdict, dataclass, field, fields, replace
 

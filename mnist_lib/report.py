@@ -115,10 +115,23 @@ def candidate_rows(histories):
     return rows
 
 
-def smallest_close_to(rows, reference, tolerance):
-    """The row with the fewest parameters whose last-5 mean is at most `tolerance` points below the reference's."""
-    bar = next(row for row in rows if row["run"] == reference)["last-5 mean %"] - tolerance
-    return min((row for row in rows if row["last-5 mean %"] >= bar), key=lambda row: row["parameters"])
+MODEL_FORMATS = {"parameters": "{:,}", "last-5 mean %": PERCENT, "last-5 min %": PERCENT}
+
+
+def model_rows(histories):
+    """One row per model over its runs ({key: History}): parameters, runs, the last-5 mean averaged over the runs,
+    and the lowest accuracy of any run's last 5 epochs."""
+    by_model = {}
+    for history in histories.values():
+        by_model.setdefault(history.meta["model"], []).append(summarise(history))
+    return [{"model": name, "parameters": runs[0]["params"], "runs": len(runs),
+             "last-5 mean %": statistics.mean(s["last5_mean"] for s in runs),
+             "last-5 min %": min(s["last5_min"] for s in runs)} for name, runs in by_model.items()]
+
+
+def best_of(rows, names):
+    """The row, among those of the named models, with the highest last-5 mean."""
+    return max((row for row in rows if row["model"] in names), key=lambda row: row["last-5 mean %"])
 
 
 def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):

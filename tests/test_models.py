@@ -37,9 +37,9 @@ def separable_net(c1, c2, c3, c4, c5):
 
 HAND_COUNTS["Model_5"] = conv_head_net(8, 12, 16, 8, 16, 16)
 HAND_COUNTS["Model_6"] = separable_net(12, 24, 32, 48, 48)
-HAND_COUNTS["Small_A"] = conv_head_net(6, 8, 12, 8, 12, 12)
-HAND_COUNTS["Small_B"] = conv_head_net(6, 8, 12, 6, 10, 10)
-HAND_COUNTS["Small_C"] = conv_head_net(6, 8, 10, 6, 10, 8)
+HAND_COUNTS["Small_A"] = separable_net(8, 16, 24, 32, 32)
+HAND_COUNTS["Small_B"] = separable_net(16, 20, 24, 28, 28)
+HAND_COUNTS["Small_C"] = separable_net(6, 12, 20, 36, 36)
 
 
 def test_every_model_has_a_hand_count():

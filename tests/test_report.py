@@ -3,7 +3,7 @@ import torch
 import torch.nn as nn
 
 from mnist_lib.report import (candidate_rows, confusion_rows, html_table, markdown_table, misread_rows,
-                              robustness_rows, seed_rows, seed_summary, smallest_close_to)
+                              model_rows, robustness_rows, seed_rows, seed_summary, best_of)
 from mnist_lib.train import History
 
 
@@ -50,15 +50,23 @@ def test_html_table_holds_the_same_cells_escaped():
     assert "<th>a &lt;b&gt;</th><th>c</th>" in table and "<td>1.2</td><td>no</td>" in table
 
 
-def test_the_smallest_candidate_close_to_the_reference_is_chosen():
-    runs = {"big": history([99.0] * 10 + [99.30] * 5, params=7800),
-            "mid": history([99.0] * 10 + [99.30, 99.20, 99.25, 99.30, 99.25], params=4800),  # mean 99.26
-            "small": history([99.0] * 10 + [99.20] * 5, params=3300)}
-    rows = candidate_rows(runs)
-    assert rows[1]["last-5 mean %"] == 99.26 and rows[1]["last-5 min %"] == 99.20
-    assert smallest_close_to(rows, "big", 0.05)["run"] == "mid"
-    assert smallest_close_to(rows, "big", 0.10)["run"] == "small"
-    assert smallest_close_to(rows, "big", 0.0)["run"] == "big"
+def test_candidate_rows_give_each_runs_last_five_epochs():
+    rows = candidate_rows({"a": history([99.0] * 10 + [99.30, 99.20, 99.25, 99.30, 99.25])})
+    assert rows == [{"run": "a", "parameters": 7000, "last-5 mean %": 99.26, "last-5 min %": 99.20}]
+
+
+def test_model_rows_average_each_models_runs_and_the_best_candidate_is_chosen():
+    def run(model, params, last5):
+        return History({"model": model, "params": params}, history([99.0] * 10 + last5).epochs)
+
+    runs = {"big 1": run("big", 7300, [99.50] * 5), "big 2": run("big", 7300, [99.40] * 5),
+            "a 1": run("a", 3900, [99.30] * 5), "a 2": run("a", 3900, [99.20, 99.40, 99.40, 99.40, 99.40]),
+            "b 1": run("b", 3950, [99.36] * 5), "b 2": run("b", 3950, [99.34] * 5)}
+    rows = {row["model"]: row for row in model_rows(runs)}
+    assert list(rows) == ["big", "a", "b"] and rows["a"]["runs"] == 2 and rows["a"]["parameters"] == 3900
+    assert round(rows["a"]["last-5 mean %"], 3) == 99.33 and rows["a"]["last-5 min %"] == 99.20
+    assert best_of(list(rows.values()), ["a", "b"])["model"] == "b"  # 99.35 against 99.33
+    assert best_of(list(rows.values()), ["big", "a", "b"])["model"] == "big"
 
 
 class Always(nn.Module):
