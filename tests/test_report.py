@@ -2,8 +2,8 @@
 import torch
 import torch.nn as nn
 
-from mnist_lib.report import (candidate_rows, confusion_rows, html_table, markdown_table, misread_rows,
-                              model_rows, robustness_rows, seed_rows, seed_summary, best_of)
+from mnist_lib.report import (best_of, candidate_rows, confusion_rows, html_table, markdown_table, misread_rows,
+                              model_rows, robustness_rows, seed_rows, seed_summary)
 from mnist_lib.train import History
 
 
