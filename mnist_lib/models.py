@@ -15,14 +15,19 @@ class ConvBlock(nn.Sequential):
 
 
 class SeparableBlock(nn.Sequential):
-    """Depthwise 3x3 convolution -> pointwise 1x1 convolution -> batch norm -> ReLU.
+    """Depthwise 3x3 convolution -> pointwise 1x1 convolution -> batch norm -> ReLU [-> channel shuffle].
 
     The same 3x3 view as ConvBlock at about a ninth of the parameters for wide layers, so the budget buys more
-    channels: 3x3 per input channel plus one weight per input-output pair, instead of 3x3 per pair."""
+    channels: 3x3 per input channel plus one weight per input-output pair, instead of 3x3 per pair.
+    With groups > 1 the pointwise convolution mixes only within each of that many groups of channels, a further
+    groups-fold saving; the shuffle then deals each group's outputs out across all groups, so that the next grouped
+    block mixes what this one kept apart."""
 
-    def __init__(self, c_in, c_out):
-        super().__init__(nn.Conv2d(c_in, c_in, 3, groups=c_in, bias=False), nn.Conv2d(c_in, c_out, 1, bias=False),
-                         nn.BatchNorm2d(c_out), nn.ReLU())
+    def __init__(self, c_in, c_out, groups=1):
+        layers = [nn.Conv2d(c_in, c_in, 3, groups=c_in, bias=False),
+                  nn.Conv2d(c_in, c_out, 1, groups=groups, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+        layers += [nn.ChannelShuffle(groups)] if groups > 1 else []
+        super().__init__(*layers)
 
 
 class Transition(nn.Sequential):
@@ -111,15 +116,17 @@ class ConvHeadNet(nn.Module):
 
 class SeparableNet(nn.Module):
     """ConvHeadNet's layout with separable convolutions after the first: the same depth and receptive field, one and
-    a half to three times the channels. Step 8's network."""
+    a half to three times the channels. Step 8's network; with groups, the pointwise groups of its four separable
+    blocks (chapter 13)."""
 
-    def __init__(self, *, widths):
+    def __init__(self, *, widths, groups=(1, 1, 1, 1)):
         super().__init__()
         c1, c2, c3, c4, c5 = widths
+        g2, g3, g4, g5 = groups
         # The first convolution stays whole: with one input channel a separable one would have nothing to mix.
-        self.block1 = nn.Sequential(ConvBlock(1, c1, bn=True), SeparableBlock(c1, c2), SeparableBlock(c2, c3))
+        self.block1 = nn.Sequential(ConvBlock(1, c1, bn=True), SeparableBlock(c1, c2, g2), SeparableBlock(c2, c3, g3))
         self.transition = nn.MaxPool2d(2)  # the next pointwise convolution already mixes the channels
-        self.block2 = nn.Sequential(SeparableBlock(c3, c4), SeparableBlock(c4, c5))
+        self.block2 = nn.Sequential(SeparableBlock(c3, c4, g4), SeparableBlock(c4, c5, g5))
         self.head = SeparableHead(c5)
 
     def forward(self, x):
@@ -137,6 +144,9 @@ SEPARABLE_WIDTHS = (12, 24, 32, 48, 48)
 # Candidates for the smallest network that meets the target (chapter 13): step 8's layout under 4,000 parameters,
 # its channels cut evenly (A), kept wide where the maps are large (B), or kept wide after the pool (C).
 SMALL_WIDTHS = {"Small_A": (8, 16, 24, 32, 32), "Small_B": (16, 20, 24, 28, 28), "Small_C": (6, 12, 20, 36, 36)}
+# The second round (chapter 13): Small_C's early layers, and Model_6's 48 channels after the pool, paid for by
+# splitting those layers' pointwise convolutions into two groups: (widths, pointwise groups of the separable blocks).
+GROUPED_WIDTHS = {"Small_D": ((6, 12, 20, 48, 48), (1, 1, 2, 2))}
 
 MODELS = {
     "Model_1": lambda: Baseline(),
@@ -146,6 +156,8 @@ MODELS = {
     "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
     "Model_6": lambda: SeparableNet(widths=SEPARABLE_WIDTHS),
     **{name: (lambda widths=widths: SeparableNet(widths=widths)) for name, widths in SMALL_WIDTHS.items()},
+    **{name: (lambda widths=widths, groups=groups: SeparableNet(widths=widths, groups=groups))
+       for name, (widths, groups) in GROUPED_WIDTHS.items()},
 }
 
 

@@ -1,4 +1,4 @@
-from mnist_lib.anatomy import final_receptive_field, macs, model_summary, receptive_fields
+from mnist_lib.anatomy import final_receptive_field, macs, model_summary, pointwise_share, receptive_fields
 from mnist_lib.models import build_model, count_parameters, model_names
 
 
@@ -41,3 +41,12 @@ def test_macs_of_the_final_model_by_hand():
     convs = 26 * 26 * 9 * 8 + 24 * 24 * 9 * 8 * 16 + 12 * 12 * 16 * 10 + 10 * 10 * 9 * 10 * 16 \
         + 8 * 8 * 9 * 16 * 16 + 6 * 6 * 9 * 16 * 16 + 16 * 10
     assert convs <= macs(build_model("Model_4")) <= convs + 200
+
+
+def test_pointwise_share_of_the_small_separable_network_by_hand():
+    # Small_C: 1x1 convolutions 6x12, 12x20, 20x36, 36x36 and 36x10 with 10 biases, of 3,962 parameters
+    assert pointwise_share(build_model("Small_C")) == (72 + 240 + 720 + 1296 + 370) / 3962
+
+
+def test_a_network_without_pointwise_convolutions_has_none():
+    assert pointwise_share(build_model("Model_1")) == 0

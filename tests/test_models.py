@@ -1,7 +1,8 @@
 import pytest
 import torch
+import torch.nn as nn
 
-from mnist_lib.models import build_model, count_parameters, model_names
+from mnist_lib.models import SeparableBlock, build_model, count_parameters, model_names
 
 
 def conv(c_in, c_out, k=3, bias=True):
@@ -24,15 +25,16 @@ def conv_head_net(c1, c2, c3, c4, c5, c6):
             + conv(c4, c5, bias=False) + conv(c5, c6, bias=False) + conv(c6, 10) + 2 * (c1 + c2 + c3 + c5 + c6))
 
 
-def separable(c_in, c_out):
-    """A 3x3 filter per input channel, a 1x1 convolution mixing them, batch norm."""
-    return 9 * c_in + c_in * c_out + 2 * c_out
+def separable(c_in, c_out, groups=1):
+    """A 3x3 filter per input channel, a 1x1 convolution mixing them within each group, batch norm."""
+    return 9 * c_in + c_in * c_out // groups + 2 * c_out
 
 
-def separable_net(c1, c2, c3, c4, c5):
+def separable_net(c1, c2, c3, c4, c5, groups=(1, 1, 1, 1)):
     """A whole 3x3 convolution with batch norm, four separable blocks, and a separable 3x3 head to 10 classes."""
-    return (conv(1, c1, bias=False) + 2 * c1 + separable(c1, c2) + separable(c2, c3) + separable(c3, c4)
-            + separable(c4, c5) + 9 * c5 + conv(c5, 10, 1))
+    g2, g3, g4, g5 = groups
+    return (conv(1, c1, bias=False) + 2 * c1 + separable(c1, c2, g2) + separable(c2, c3, g3) + separable(c3, c4, g4)
+            + separable(c4, c5, g5) + 9 * c5 + conv(c5, 10, 1))
 
 
 HAND_COUNTS["Model_5"] = conv_head_net(8, 12, 16, 8, 16, 16)
@@ -40,6 +42,7 @@ HAND_COUNTS["Model_6"] = separable_net(12, 24, 32, 48, 48)
 HAND_COUNTS["Small_A"] = separable_net(8, 16, 24, 32, 32)
 HAND_COUNTS["Small_B"] = separable_net(16, 20, 24, 28, 28)
 HAND_COUNTS["Small_C"] = separable_net(6, 12, 20, 36, 36)
+HAND_COUNTS["Small_D"] = separable_net(6, 12, 20, 48, 48, groups=(1, 1, 2, 2))
 
 
 def test_every_model_has_a_hand_count():
@@ -77,3 +80,21 @@ def test_a_seed_fixes_the_weights():
         return build_model("Model_4", seed=seed).block1[0][0].weight
 
     assert torch.equal(weights(3), weights(3)) and not torch.equal(weights(3), weights(4))
+
+
+def channels_reached(layers, c_in, out_channel):
+    """The input channels whose values change the given output channel."""
+    x = torch.randn(1, c_in, 9, 9, requires_grad=True)
+    layers.eval()(x)[0, out_channel].sum().backward()
+    return {c for c in range(c_in) if x.grad[0, c].abs().sum() > 0}
+
+
+def test_a_grouped_block_mixes_only_within_its_group():
+    torch.manual_seed(0)
+    assert channels_reached(nn.Sequential(SeparableBlock(8, 8, groups=2)), 8, 0) == set(range(4))
+
+
+def test_the_shuffle_lets_the_next_grouped_block_mix_every_group():
+    torch.manual_seed(0)
+    assert channels_reached(nn.Sequential(SeparableBlock(8, 8, groups=2), SeparableBlock(8, 8, groups=2)), 8, 0) \
+        == set(range(8))
