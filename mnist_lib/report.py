@@ -102,6 +102,7 @@ def seed_summary(histories):
             "best_train": f"{statistics.mean(s['best_train'] for s in summaries):.2f} %"}
 
 
+# The number formats of the columns that candidate_rows and model_rows share.
 CANDIDATE_FORMATS = {"parameters": "{:,}", "last-5 mean %": PERCENT, "last-5 min %": PERCENT}
 
 
@@ -113,9 +114,6 @@ def candidate_rows(histories):
         rows.append({"run": name, "parameters": s["params"], "last-5 mean %": s["last5_mean"],
                      "last-5 min %": s["last5_min"]})
     return rows
-
-
-MODEL_FORMATS = {"parameters": "{:,}", "last-5 mean %": PERCENT, "last-5 min %": PERCENT}
 
 
 def model_rows(histories):
