@@ -117,12 +117,13 @@ def candidate_rows(histories):
 
 
 def model_rows(histories):
-    """One row per model over its runs ({key: History}): parameters, runs, the last-5 mean averaged over the runs,
-    and the lowest accuracy of any run's last 5 epochs."""
+    """One row per model over its runs ({key: History}): parameters, runs, how many of them met the target, the
+    last-5 mean averaged over the runs, and the lowest accuracy of any run's last 5 epochs."""
     by_model = {}
     for history in histories.values():
         by_model.setdefault(history.meta["model"], []).append(summarise(history))
     return [{"model": name, "parameters": runs[0]["params"], "runs": len(runs),
+             "target met": sum(s["met"] for s in runs),
              "last-5 mean %": statistics.mean(s["last5_mean"] for s in runs),
              "last-5 min %": min(s["last5_min"] for s in runs)} for name, runs in by_model.items()]
 
@@ -130,6 +131,12 @@ def model_rows(histories):
 def best_of(rows, names):
     """The row, among those of the named models, with the highest last-5 mean."""
     return max((row for row in rows if row["model"] in names), key=lambda row: row["last-5 mean %"])
+
+
+def first_to_meet(rows, names):
+    """The row of the first of the named models, in their order, whose every run met the target; None if none did."""
+    by_model = {row["model"]: row for row in rows}
+    return next((by_model[name] for name in names if by_model[name]["target met"] == by_model[name]["runs"]), None)
 
 
 def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):

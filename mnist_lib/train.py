@@ -322,3 +322,10 @@ def fit_runs(runs, processes=2):
 def fit_seeds(cfg, seeds, out, processes=2):
     """{seed: History} for cfg trained once per seed, each run in out/seed_<n> (see fit_runs)."""
     return fit_runs({seed: (replace(cfg, seed=seed), Path(out) / f"seed_{seed}") for seed in seeds}, processes)
+
+
+def fit_each_seed(runs, seeds, processes=2):
+    """{"<key>, seed <n>": History} for each run of runs ({key: (RunConfig, out folder)}) trained once per seed,
+    each in its out/seed_<n> (see fit_runs)."""
+    return fit_runs({f"{key}, seed {seed}": (replace(cfg, seed=seed), Path(out) / f"seed_{seed}")
+                     for key, (cfg, out) in runs.items() for seed in seeds}, processes)

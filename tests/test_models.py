@@ -2,7 +2,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mnist_lib.models import SeparableBlock, build_model, count_parameters, model_names
+from mnist_lib.models import (LADDER_WIDTHS, SEPARABLE_WIDTHS, SMALL_WIDTHS, SeparableBlock, build_model,
+                               count_parameters, model_names)
 
 
 def conv(c_in, c_out, k=3, bias=True):
@@ -43,10 +44,18 @@ HAND_COUNTS["Small_A"] = separable_net(8, 16, 24, 32, 32)
 HAND_COUNTS["Small_B"] = separable_net(16, 20, 24, 28, 28)
 HAND_COUNTS["Small_C"] = separable_net(6, 12, 20, 36, 36)
 HAND_COUNTS["Small_D"] = separable_net(6, 12, 20, 48, 48, groups=(1, 1, 2, 2))
+HAND_COUNTS["Small_E"] = separable_net(8, 16, 24, 40, 40)
+HAND_COUNTS["Small_F"] = separable_net(10, 20, 28, 44, 44)
 
 
 def test_every_model_has_a_hand_count():
     assert set(HAND_COUNTS) == set(model_names())
+
+
+def test_ladder_rungs_lie_a_third_and_two_thirds_of_the_way_from_small_c_to_step_8():
+    small = SMALL_WIDTHS["Small_C"]
+    for k, widths in enumerate(LADDER_WIDTHS.values(), start=1):
+        assert widths == tuple(s + k * (b - s) // 3 for s, b in zip(small, SEPARABLE_WIDTHS))
 
 
 @pytest.mark.parametrize("name", sorted(HAND_COUNTS))

@@ -2,8 +2,8 @@
 import torch
 import torch.nn as nn
 
-from mnist_lib.report import (best_of, candidate_rows, confusion_rows, html_table, markdown_table, misread_rows,
-                              model_rows, robustness_rows, seed_rows, seed_summary)
+from mnist_lib.report import (best_of, candidate_rows, confusion_rows, first_to_meet, html_table, markdown_table,
+                              misread_rows, model_rows, robustness_rows, seed_rows, seed_summary)
 from mnist_lib.train import History
 
 
@@ -67,6 +67,19 @@ def test_model_rows_average_each_models_runs_and_the_best_candidate_is_chosen():
     assert round(rows["a"]["last-5 mean %"], 3) == 99.33 and rows["a"]["last-5 min %"] == 99.20
     assert best_of(list(rows.values()), ["a", "b"])["model"] == "b"  # 99.35 against 99.33
     assert best_of(list(rows.values()), ["big", "a", "b"])["model"] == "big"
+
+
+def test_first_to_meet_climbs_to_the_first_model_whose_every_run_met_the_target():
+    def runs(model, *last5s):
+        return {f"{model} {seed}": History({"model": model, "params": 5000}, history([99.0] * 10 + last5).epochs)
+                for seed, last5 in enumerate(last5s)}
+
+    rows = model_rows({**runs("e", [99.45] * 5, [99.45] * 4 + [99.39]), **runs("f", [99.41] * 5, [99.40] * 5),
+                       **runs("g", [99.6] * 5, [99.6] * 5)})
+    assert [(row["runs"], row["target met"]) for row in rows] == [(2, 1), (2, 2), (2, 2)]
+    assert first_to_meet(rows, ["e", "f", "g"])["model"] == "f"  # e misses on one run by a single epoch
+    assert first_to_meet(rows, ["g", "f"])["model"] == "g"
+    assert first_to_meet(rows, ["e"]) is None
 
 
 class Always(nn.Module):

@@ -7,8 +7,8 @@ import torch
 import mnist_lib.train as train
 from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model
-from mnist_lib.train import (History, finished_history, fit, fit_seeds, first_epoch_at, meets_target,
-                             save_weights_atomic)
+from mnist_lib.train import (History, finished_history, fit, fit_each_seed, fit_seeds, first_epoch_at,
+                             meets_target, save_weights_atomic)
 
 # No weight averaging: 128 steps are too few for an average over about a thousand.
 TINY = RunConfig(model="Model_4", epochs=2, lr=0.05, ema=0, train_subset=4096, test_subset=1000)
@@ -118,6 +118,17 @@ def test_fit_seeds_trains_each_seed_once_and_reads_finished_runs(tmp_path):
     assert (tmp_path / "seed_1" / "history.json").stat().st_mtime_ns == written
     assert again[1].epochs == first[1].epochs
     assert finished_history(replace(cfg, seed=1, lr=0.02), tmp_path / "seed_1") is None
+
+
+def test_fit_each_seed_trains_every_run_once_per_seed_in_its_own_folder(tmp_path):
+    cfg = RunConfig(model="Model_4", epochs=1, train_subset=512, test_subset=200)
+    runs = {"a": (cfg, tmp_path / "a"), "b": (replace(cfg, model="Model_2"), tmp_path / "b")}
+    histories = fit_each_seed(runs, [1, 2])
+    assert list(histories) == ["a, seed 1", "a, seed 2", "b, seed 1", "b, seed 2"]
+    assert [(h.meta["model"], h.meta["seed"]) for h in histories.values()] == [
+        ("Model_4", 1), ("Model_4", 2), ("Model_2", 1), ("Model_2", 2)]
+    assert all(finished_history(replace(runs[key][0], seed=seed), tmp_path / key / f"seed_{seed}")
+               for key in runs for seed in (1, 2))
 
 
 def test_with_ema_the_saved_weights_are_the_average_that_was_evaluated(data, tmp_path):
