@@ -13,7 +13,7 @@ import pytest
 from mnist_lib import RunConfig
 from mnist_lib.book import chapter_parts, chapters, run_book
 from mnist_lib.report import results_text
-from mnist_lib.train import History, meets_target
+from mnist_lib.train import History, meets_target, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -202,6 +202,15 @@ def test_smallest_model_page_counts_the_committed_seeds(site):
     step8 = [History.load(ROOT / "book" / "histories" / "09_reliability" / "step_8" / f"seed_{seed}" / "history.json")
              for seed in range(1, 6)]
     assert f"Model_6, {step8[0].params:,} parameters: {sum(meets_target(h) for h in step8)}/5 seeds" in text
+
+
+def test_smallest_model_page_reads_the_recipe_runs_as_its_analysis_says():
+    """No recipe change beats step 8's recipe trained again by a digit of the 10,000; the highest rate costs most."""
+    folder = ROOT / "book" / "histories" / "13_smallest" / "validation" / "recipe"
+    mean5 = {path.parent.name: summarise(History.load(path))["last5_mean"] for path in folder.glob("*/history.json")}
+    rerun = mean5.pop("step_8_rerun")
+    assert len(mean5) == 7 and max(mean5.values()) - rerun < 0.01
+    assert min(mean5, key=mean5.get) == "lr_0.3"
 
 
 def test_introduction_shows_the_steps_table(site):
