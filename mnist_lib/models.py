@@ -30,6 +30,39 @@ class SeparableBlock(nn.Sequential):
         super().__init__(*layers)
 
 
+class GhostBlock(nn.Module):
+    """A separable block that computes half of its output channels and makes the other half from them with a cheap
+    depthwise 3x3 convolution (GhostNet, Han et al. 2020): about half the pointwise weights for the same width."""
+
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        half = c_out // 2
+        self.primary = nn.Sequential(nn.Conv2d(c_in, c_in, 3, groups=c_in, bias=False),
+                                     nn.Conv2d(c_in, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU())
+        # padded, so that both halves keep the same size and can be stacked
+        self.cheap = nn.Sequential(nn.Conv2d(half, c_out - half, 3, padding=1, groups=half, bias=False),
+                                   nn.BatchNorm2d(c_out - half), nn.ReLU())
+
+    def forward(self, x):
+        x = self.primary(x)
+        return torch.cat([x, self.cheap(x)], dim=1)
+
+
+class SharedBlock(nn.Module):
+    """One padded separable convolution applied `repeat` times, each time with its own batch norm and added to its
+    input: more depth for the cost of the norms alone."""
+
+    def __init__(self, c, repeat):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False), nn.Conv2d(c, c, 1, bias=False))
+        self.norms = nn.ModuleList(nn.BatchNorm2d(c) for _ in range(repeat))
+
+    def forward(self, x):
+        for norm in self.norms:
+            x = x + torch.relu(norm(self.conv(x)))
+        return x
+
+
 class Transition(nn.Sequential):
     """2x2 max-pool, then a 1x1 convolution that mixes and narrows the channels (pooling first is 4x cheaper)."""
 
@@ -117,16 +150,20 @@ class ConvHeadNet(nn.Module):
 class SeparableNet(nn.Module):
     """ConvHeadNet's layout with separable convolutions after the first: the same depth and receptive field, one and
     a half to three times the channels. Step 8's network; with groups, the pointwise groups of its four separable
-    blocks (chapter 13)."""
+    blocks, and with ghost, which of them are ghost blocks (chapter 13), whose padded depthwise filters widen the
+    receptive field beyond what the comments below give for separable blocks."""
 
-    def __init__(self, *, widths, groups=(1, 1, 1, 1)):
+    def __init__(self, *, widths, groups=(1, 1, 1, 1), ghost=(False, False, False, False)):
         super().__init__()
         c1, c2, c3, c4, c5 = widths
-        g2, g3, g4, g5 = groups
+
+        def block(i, c_in, c_out):
+            return GhostBlock(c_in, c_out) if ghost[i] else SeparableBlock(c_in, c_out, groups[i])
+
         # The first convolution stays whole: with one input channel a separable one would have nothing to mix.
-        self.block1 = nn.Sequential(ConvBlock(1, c1, bn=True), SeparableBlock(c1, c2, g2), SeparableBlock(c2, c3, g3))
+        self.block1 = nn.Sequential(ConvBlock(1, c1, bn=True), block(0, c1, c2), block(1, c2, c3))
         self.transition = nn.MaxPool2d(2)  # the next pointwise convolution already mixes the channels
-        self.block2 = nn.Sequential(SeparableBlock(c3, c4, g4), SeparableBlock(c4, c5, g5))
+        self.block2 = nn.Sequential(block(2, c3, c4), block(3, c4, c5))
         self.head = SeparableHead(c5)
 
     def forward(self, x):
@@ -134,6 +171,25 @@ class SeparableNet(nn.Module):
         x = self.transition(x)  # 22 -> 11, RF 7 -> 8
         x = self.block2(x)  # 11 -> 9 -> 7, RF 12 -> 16
         return self.head(x)  # 7 -> 5 -> 1, RF 20 -> 28
+
+
+class SharedNet(nn.Module):
+    """Step 8's layout up to the first block after the pool; then, in place of the second, one shared block applied
+    several times (chapter 13)."""
+
+    def __init__(self, *, widths, repeat):
+        super().__init__()
+        c1, c2, c3, c4 = widths
+        self.block1 = nn.Sequential(ConvBlock(1, c1, bn=True), SeparableBlock(c1, c2), SeparableBlock(c2, c3))
+        self.transition = nn.MaxPool2d(2)
+        self.block2 = nn.Sequential(SeparableBlock(c3, c4), SharedBlock(c4, repeat))
+        self.head = SeparableHead(c4)
+
+    def forward(self, x):
+        x = self.block1(x)  # 28 -> 26 -> 24 -> 22, RF 3 -> 5 -> 7
+        x = self.transition(x)  # 22 -> 11, RF 7 -> 8
+        x = self.block2(x)  # 11 -> 9, RF 12; then 9 -> 9 each time, RF + 4 each time
+        return self.head(x)  # 9 -> 7 -> 1
 
 
 WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,000 parameters in all
@@ -150,6 +206,12 @@ GROUPED_WIDTHS = {"Small_D": ((6, 12, 20, 48, 48), (1, 1, 2, 2))}
 # The third round (chapter 13), for the smallest network that does meet the target: rungs a third and two thirds of
 # the way from Small_C's widths to step 8's.
 LADDER_WIDTHS = {"Small_E": (8, 16, 24, 40, 40), "Small_F": (10, 20, 28, 44, 44)}
+# The fourth round (chapter 13), other layouts under 4,000 parameters. Ghost blocks: (widths, which of the four
+# separable blocks are ghost blocks), Small_E's widths throughout (G) or Small_C's early and wider late (H).
+GHOST_WIDTHS = {"Small_G": ((8, 16, 24, 40, 40), (True, True, True, True)),
+                "Small_H": ((6, 12, 20, 44, 42), (False, False, True, True))}
+# Small_C's early layers and one shared block after the pool: (widths, times the shared block is applied).
+SHARED_WIDTHS = {"Small_I": ((6, 12, 20, 35), 2), "Small_J": ((6, 12, 20, 35), 3)}
 
 MODELS = {
     "Model_1": lambda: Baseline(),
@@ -162,6 +224,10 @@ MODELS = {
        for name, widths in {**SMALL_WIDTHS, **LADDER_WIDTHS}.items()},
     **{name: (lambda widths=widths, groups=groups: SeparableNet(widths=widths, groups=groups))
        for name, (widths, groups) in GROUPED_WIDTHS.items()},
+    **{name: (lambda widths=widths, ghost=ghost: SeparableNet(widths=widths, ghost=ghost))
+       for name, (widths, ghost) in GHOST_WIDTHS.items()},
+    **{name: (lambda widths=widths, repeat=repeat: SharedNet(widths=widths, repeat=repeat))
+       for name, (widths, repeat) in SHARED_WIDTHS.items()},
 }
 
 

@@ -213,6 +213,19 @@ def test_smallest_model_page_reads_the_recipe_runs_as_its_analysis_says():
     assert min(mean5, key=mean5.get) == "lr_0.3"
 
 
+def test_smallest_model_page_reads_the_layout_runs_as_its_analysis_says():
+    """No layout of the fourth round meets the target or beats Small_C trained again; Small_G, Small_E's widths in
+    ghost blocks, ends below both; three passes of the shared block end below two."""
+    folder = ROOT / "book" / "histories" / "13_smallest" / "validation"
+    runs = {path.parent.parent.name: History.load(path) for path in folder.glob("Small_[GHIJ]/seed_1/history.json")}
+    assert sorted(runs) == ["Small_G", "Small_H", "Small_I", "Small_J"] and not any(map(meets_target, runs.values()))
+    mean5 = {name: summarise(history)["last5_mean"] for name, history in runs.items()}
+    small_c = summarise(History.load(folder / "recipe" / "step_8_rerun" / "history.json"))["last5_mean"]
+    small_e = summarise(History.load(folder / "Small_E" / "seed_1" / "history.json"))["last5_mean"]
+    assert max(mean5.values()) < small_c and mean5["Small_G"] < min(small_c, small_e)
+    assert mean5["Small_J"] < mean5["Small_I"]
+
+
 def test_introduction_shows_the_steps_table(site):
     text = " ".join(read_page(site, "intro").text)
     assert "last-5 min %" in text and "7 augmentation" in text

@@ -2,8 +2,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mnist_lib.models import (LADDER_WIDTHS, SEPARABLE_WIDTHS, SMALL_WIDTHS, SeparableBlock, build_model,
-                               count_parameters, model_names)
+from mnist_lib.models import (LADDER_WIDTHS, SEPARABLE_WIDTHS, SMALL_WIDTHS, GhostBlock, SeparableBlock,
+                               SharedBlock, build_model, count_parameters, model_names)
 
 
 def conv(c_in, c_out, k=3, bias=True):
@@ -38,6 +38,23 @@ def separable_net(c1, c2, c3, c4, c5, groups=(1, 1, 1, 1)):
             + separable(c4, c5, g5) + 9 * c5 + conv(c5, 10, 1))
 
 
+def ghost(c_in, c_out):
+    """A separable block to half the outputs, then a 3x3 filter per channel of that half for the other half."""
+    return separable(c_in, c_out // 2) + 9 * (c_out // 2) + 2 * (c_out // 2)
+
+
+def ghost_net(c1, c2, c3, c4, c5, ghosts):
+    """separable_net with the separable blocks flagged in ghosts made ghost blocks."""
+    blocks = [(ghost if g else separable)(a, b) for g, a, b in zip(ghosts, (c1, c2, c3, c4), (c2, c3, c4, c5))]
+    return conv(1, c1, bias=False) + 2 * c1 + sum(blocks) + 9 * c5 + conv(c5, 10, 1)
+
+
+def shared_net(c1, c2, c3, c4, repeat):
+    """Three blocks before the pool, one after, one shared separable convolution with a norm per use, and the head."""
+    return (conv(1, c1, bias=False) + 2 * c1 + separable(c1, c2) + separable(c2, c3) + separable(c3, c4)
+            + 9 * c4 + c4 * c4 + 2 * c4 * repeat + 9 * c4 + conv(c4, 10, 1))
+
+
 HAND_COUNTS["Model_5"] = conv_head_net(8, 12, 16, 8, 16, 16)
 HAND_COUNTS["Model_6"] = separable_net(12, 24, 32, 48, 48)
 HAND_COUNTS["Small_A"] = separable_net(8, 16, 24, 32, 32)
@@ -46,6 +63,10 @@ HAND_COUNTS["Small_C"] = separable_net(6, 12, 20, 36, 36)
 HAND_COUNTS["Small_D"] = separable_net(6, 12, 20, 48, 48, groups=(1, 1, 2, 2))
 HAND_COUNTS["Small_E"] = separable_net(8, 16, 24, 40, 40)
 HAND_COUNTS["Small_F"] = separable_net(10, 20, 28, 44, 44)
+HAND_COUNTS["Small_G"] = ghost_net(8, 16, 24, 40, 40, (True, True, True, True))
+HAND_COUNTS["Small_H"] = ghost_net(6, 12, 20, 44, 42, (False, False, True, True))
+HAND_COUNTS["Small_I"] = shared_net(6, 12, 20, 35, 2)
+HAND_COUNTS["Small_J"] = shared_net(6, 12, 20, 35, 3)
 
 
 def test_every_model_has_a_hand_count():
@@ -107,3 +128,20 @@ def test_the_shuffle_lets_the_next_grouped_block_mix_every_group():
     torch.manual_seed(0)
     assert channels_reached(nn.Sequential(SeparableBlock(8, 8, groups=2), SeparableBlock(8, 8, groups=2)), 8, 0) \
         == set(range(8))
+
+
+def test_ghost_block_makes_its_second_half_from_its_first():
+    block = GhostBlock(4, 8).eval()
+    out = block(torch.randn(2, 4, 9, 9))
+    assert out.shape == (2, 8, 7, 7)
+    assert torch.equal(out[:, 4:], block.cheap(out[:, :4]))
+
+
+def test_shared_block_uses_one_convolution_each_time_and_adds_its_input():
+    block = SharedBlock(3, repeat=3).eval()
+    calls = []
+    block.conv.register_forward_hook(lambda *_: calls.append(1))
+    x = torch.randn(2, 3, 9, 9)
+    assert block(x).shape == x.shape and len(calls) == 3
+    nn.init.zeros_(block.conv[1].weight)  # every pass then adds relu(norm(0)) = 0 with the norms' initial shift of 0
+    assert torch.equal(block(x), x)
