@@ -173,6 +173,26 @@ class SeparableNet(nn.Module):
         return self.head(x)  # 7 -> 5 -> 1, RF 20 -> 28
 
 
+class DeepSeparableNet(nn.Module):
+    """Step 8's layout with one more separable block before the pool (chapter 13): one more step of depth where the
+    maps are large and a block's weights are used at 400 positions, for a narrower network of the same size."""
+
+    def __init__(self, *, widths):
+        super().__init__()
+        c1, c2, c3, c4, c5, c6 = widths
+        self.block1 = nn.Sequential(ConvBlock(1, c1, bn=True), SeparableBlock(c1, c2), SeparableBlock(c2, c3),
+                                    SeparableBlock(c3, c4))
+        self.transition = nn.MaxPool2d(2)
+        self.block2 = nn.Sequential(SeparableBlock(c4, c5), SeparableBlock(c5, c6))
+        self.head = SeparableHead(c6)
+
+    def forward(self, x):
+        x = self.block1(x)  # 28 -> 26 -> 24 -> 22 -> 20, RF 3 -> 5 -> 7 -> 9
+        x = self.transition(x)  # 20 -> 10, RF 9 -> 10
+        x = self.block2(x)  # 10 -> 8 -> 6, RF 14 -> 18
+        return self.head(x)  # 6 -> 4 -> 1, RF 22 -> 28
+
+
 class SharedNet(nn.Module):
     """Step 8's layout up to the first block after the pool; then, in place of the second, one shared block applied
     several times (chapter 13)."""
@@ -206,12 +226,16 @@ GROUPED_WIDTHS = {"Small_D": ((6, 12, 20, 48, 48), (1, 1, 2, 2))}
 # The third round (chapter 13), for the smallest network that does meet the target: rungs a third and two thirds of
 # the way from Small_C's widths to step 8's.
 LADDER_WIDTHS = {"Small_E": (8, 16, 24, 40, 40), "Small_F": (10, 20, 28, 44, 44)}
+# Between those two rungs (chapter 13's fifth round): channels half of the way from Small_C's widths to step 8's.
+HALFWAY_WIDTHS = {"Small_L": (9, 18, 26, 42, 42)}
 # The fourth round (chapter 13), other layouts under 4,000 parameters. Ghost blocks: (widths, which of the four
 # separable blocks are ghost blocks), Small_E's widths throughout (G) or Small_C's early and wider late (H).
 GHOST_WIDTHS = {"Small_G": ((8, 16, 24, 40, 40), (True, True, True, True)),
                 "Small_H": ((6, 12, 20, 44, 42), (False, False, True, True))}
 # Small_C's early layers and one shared block after the pool: (widths, times the shared block is applied).
 SHARED_WIDTHS = {"Small_I": ((6, 12, 20, 35), 2), "Small_J": ((6, 12, 20, 35), 3)}
+# The fifth round (chapter 13): one more separable block before the pool, the channels narrowed to stay under 4,000.
+DEEP_WIDTHS = {"Small_K": (6, 10, 16, 20, 32, 34)}
 
 MODELS = {
     "Model_1": lambda: Baseline(),
@@ -221,13 +245,14 @@ MODELS = {
     "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
     "Model_6": lambda: SeparableNet(widths=SEPARABLE_WIDTHS),
     **{name: (lambda widths=widths: SeparableNet(widths=widths))
-       for name, widths in {**SMALL_WIDTHS, **LADDER_WIDTHS}.items()},
+       for name, widths in {**SMALL_WIDTHS, **LADDER_WIDTHS, **HALFWAY_WIDTHS}.items()},
     **{name: (lambda widths=widths, groups=groups: SeparableNet(widths=widths, groups=groups))
        for name, (widths, groups) in GROUPED_WIDTHS.items()},
     **{name: (lambda widths=widths, ghost=ghost: SeparableNet(widths=widths, ghost=ghost))
        for name, (widths, ghost) in GHOST_WIDTHS.items()},
     **{name: (lambda widths=widths, repeat=repeat: SharedNet(widths=widths, repeat=repeat))
        for name, (widths, repeat) in SHARED_WIDTHS.items()},
+    **{name: (lambda widths=widths: DeepSeparableNet(widths=widths)) for name, widths in DEEP_WIDTHS.items()},
 }
 
 

@@ -34,6 +34,13 @@ def test_receptive_fields_of_the_shared_block_model_by_hand():
         3, 5, 7, 8, 12, 16, 20, 24, 36]
 
 
+def test_receptive_fields_of_the_deeper_small_model_by_hand():
+    # Small_K: conv -> 26 (3), separable -> 24 (5), 22 (7), 20 (9); pool -> 10 (10, jump 2); separable -> 8 (14),
+    # 6 (18); head -> 4 (22); GAP over 4x4 (22 + 3*2 = 28, jump 8)
+    assert [row["rf"] for row in receptive_fields(build_model("Small_K")) if row["kernel"] > 1] == [
+        3, 5, 7, 9, 10, 14, 18, 22, 28]
+
+
 def test_every_convolutional_model_sees_the_whole_digit():
     # Padded convolutions reach past the border, so a receptive field may exceed the 28 pixels of the image.
     assert all(final_receptive_field(build_model(n)) >= 28 for n in model_names()[1:])

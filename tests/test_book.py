@@ -2,6 +2,7 @@
 import ast
 import json
 import re
+import statistics
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -13,7 +14,7 @@ import pytest
 from mnist_lib import RunConfig
 from mnist_lib.book import chapter_parts, chapters, run_book
 from mnist_lib.report import results_text
-from mnist_lib.train import History, meets_target, summarise
+from mnist_lib.train import TARGET_ACCURACY, History, meets_target, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -224,6 +225,25 @@ def test_smallest_model_page_reads_the_layout_runs_as_its_analysis_says():
     small_e = summarise(History.load(folder / "Small_E" / "seed_1" / "history.json"))["last5_mean"]
     assert max(mean5.values()) < small_c and mean5["Small_G"] < min(small_c, small_e)
     assert mean5["Small_J"] < mean5["Small_I"]
+
+
+def test_smallest_model_page_reads_the_fifth_round_as_its_analysis_says():
+    """Small_K meets the target on its first validation seed only, matches Small_C on seeds 1 and 2 and ends below
+    Small_E over four; Small_L meets it on fewer than three of four; each rung's seeds scatter further than the
+    rungs' averages lie apart, on both sides of the bar."""
+    folder = ROOT / "book" / "histories" / "13_smallest" / "validation"
+    runs = {name: [summarise(History.load(folder / name / f"seed_{seed}" / "history.json")) for seed in range(1, 5)]
+            for name in ("Small_E", "Small_L", "Small_F", "Small_K")}
+    small_c = [summarise(History.load(folder / "Small_C" / f"seed_{seed}" / "history.json")) for seed in (1, 2)]
+    mean5 = {name: statistics.mean(s["last5_mean"] for s in seeds) for name, seeds in runs.items()}
+    assert [s["met"] for s in runs["Small_K"]] == [True, False, False, False]
+    assert f"{statistics.mean(s['last5_mean'] for s in runs['Small_K'][:2]):.2f}" == \
+        f"{statistics.mean(s['last5_mean'] for s in small_c):.2f}"
+    assert mean5["Small_K"] < mean5["Small_E"] and sum(s["met"] for s in runs["Small_L"]) < 3
+    lows = [[s["last5_min"] for s in runs[rung]] for rung in ("Small_E", "Small_L", "Small_F")]
+    averages = [statistics.mean(rung) for rung in lows]
+    assert min(max(rung) - min(rung) for rung in lows) > max(averages) - min(averages)
+    assert all(min(rung) < TARGET_ACCURACY <= max(rung) for rung in lows)
 
 
 def test_introduction_shows_the_steps_table(site):

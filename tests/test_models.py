@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mnist_lib.models import (LADDER_WIDTHS, SEPARABLE_WIDTHS, SMALL_WIDTHS, GhostBlock, SeparableBlock,
+from mnist_lib.models import (HALFWAY_WIDTHS, LADDER_WIDTHS, SEPARABLE_WIDTHS, SMALL_WIDTHS, GhostBlock, SeparableBlock,
                                SharedBlock, build_model, count_parameters, model_names)
 
 
@@ -55,6 +55,12 @@ def shared_net(c1, c2, c3, c4, repeat):
             + 9 * c4 + c4 * c4 + 2 * c4 * repeat + 9 * c4 + conv(c4, 10, 1))
 
 
+def deep_net(c1, c2, c3, c4, c5, c6):
+    """separable_net with a third separable block before the pool."""
+    return (conv(1, c1, bias=False) + 2 * c1 + separable(c1, c2) + separable(c2, c3) + separable(c3, c4)
+            + separable(c4, c5) + separable(c5, c6) + 9 * c6 + conv(c6, 10, 1))
+
+
 HAND_COUNTS["Model_5"] = conv_head_net(8, 12, 16, 8, 16, 16)
 HAND_COUNTS["Model_6"] = separable_net(12, 24, 32, 48, 48)
 HAND_COUNTS["Small_A"] = separable_net(8, 16, 24, 32, 32)
@@ -63,10 +69,12 @@ HAND_COUNTS["Small_C"] = separable_net(6, 12, 20, 36, 36)
 HAND_COUNTS["Small_D"] = separable_net(6, 12, 20, 48, 48, groups=(1, 1, 2, 2))
 HAND_COUNTS["Small_E"] = separable_net(8, 16, 24, 40, 40)
 HAND_COUNTS["Small_F"] = separable_net(10, 20, 28, 44, 44)
+HAND_COUNTS["Small_L"] = separable_net(9, 18, 26, 42, 42)
 HAND_COUNTS["Small_G"] = ghost_net(8, 16, 24, 40, 40, (True, True, True, True))
 HAND_COUNTS["Small_H"] = ghost_net(6, 12, 20, 44, 42, (False, False, True, True))
 HAND_COUNTS["Small_I"] = shared_net(6, 12, 20, 35, 2)
 HAND_COUNTS["Small_J"] = shared_net(6, 12, 20, 35, 3)
+HAND_COUNTS["Small_K"] = deep_net(6, 10, 16, 20, 32, 34)
 
 
 def test_every_model_has_a_hand_count():
@@ -77,6 +85,11 @@ def test_ladder_rungs_lie_a_third_and_two_thirds_of_the_way_from_small_c_to_step
     small = SMALL_WIDTHS["Small_C"]
     for k, widths in enumerate(LADDER_WIDTHS.values(), start=1):
         assert widths == tuple(s + k * (b - s) // 3 for s, b in zip(small, SEPARABLE_WIDTHS))
+
+
+def test_the_halfway_network_lies_half_of_the_way_from_small_c_to_step_8():
+    small = SMALL_WIDTHS["Small_C"]
+    assert HALFWAY_WIDTHS["Small_L"] == tuple(s + (b - s) // 2 for s, b in zip(small, SEPARABLE_WIDTHS))
 
 
 @pytest.mark.parametrize("name", sorted(HAND_COUNTS))

@@ -1,10 +1,12 @@
 """Figures built from recorded runs."""
-from mnist_lib.plots import plot_seed_curves
+from mnist_lib.plots import plot_runs_by_model, plot_seed_curves
 from mnist_lib.train import TARGET_ACCURACY, History
 
 
-def seeds(*tails):
-    return {seed: History({"params": 7000}, [{"epoch": i + 1, "test_acc": a} for i, a in enumerate([98.0] * 5 + tail)])
+def seeds(*tails, params=7000):
+    """{seed: History} whose test accuracies are five epochs at 98 % and then each tail."""
+    return {seed: History({"params": params}, [{"epoch": i + 1, "train_acc": 99.0, "test_acc": a, "seconds": 1.0}
+                                               for i, a in enumerate([98.0] * 5 + tail)])
             for seed, tail in enumerate(tails, 1)}
 
 
@@ -17,3 +19,12 @@ def test_seed_curves_share_one_scale_two_panels_a_row():
     low, high = shown[2].get_ylim()
     assert all(ax.get_ylim() == (low, high) for ax in shown)
     assert low < TARGET_ACCURACY and high > 99.6 and low > 98.0  # the second half of every run, bar included
+
+
+def test_runs_by_model_stand_in_order_of_parameters_split_by_the_bar():
+    models = {"big": list(seeds([99.5] * 5, [99.3] * 5, params=6000).values()),
+              "small": list(seeds([99.38] * 4 + [99.45], params=4000).values())}
+    ax = plot_runs_by_model(models).axes[0]
+    assert [label.get_text().split("\n") for label in ax.get_xticklabels()] == [["small", "4,000"], ["big", "6,000"]]
+    met, missed = ([tuple(p) for c in ax.collections[i::2] for p in c.get_offsets()] for i in (0, 1))
+    assert sorted(met) == [(1 - 0.04, 99.5)] and sorted(missed) == [(0.0, 99.38), (1 + 0.04, 99.3)]
