@@ -149,48 +149,32 @@ class ConvHeadNet(nn.Module):
 
 class SeparableNet(nn.Module):
     """ConvHeadNet's layout with separable convolutions after the first: the same depth and receptive field, one and
-    a half to three times the channels. Step 8's network; with groups, the pointwise groups of its four separable
-    blocks, and with ghost, which of them are ghost blocks (chapter 13), whose padded depthwise filters widen the
-    receptive field beyond what the comments below give for separable blocks."""
+    a half to three times the channels. Step 8's network; with groups, the pointwise groups of its separable blocks,
+    with ghost, which of them are ghost blocks, whose padded depthwise filters widen the receptive field beyond what
+    the comments below give for separable blocks, and with before_pool, how many of them come before the pool, where
+    a block's weights are used at four times as many positions (chapter 13)."""
 
-    def __init__(self, *, widths, groups=(1, 1, 1, 1), ghost=(False, False, False, False)):
+    def __init__(self, *, widths, groups=None, ghost=None, before_pool=2):
         super().__init__()
-        c1, c2, c3, c4, c5 = widths
+        blocks = len(widths) - 1
+        groups, ghost = groups or (1,) * blocks, ghost or (False,) * blocks
 
-        def block(i, c_in, c_out):
+        def block(i):
+            c_in, c_out = widths[i], widths[i + 1]
             return GhostBlock(c_in, c_out) if ghost[i] else SeparableBlock(c_in, c_out, groups[i])
 
         # The first convolution stays whole: with one input channel a separable one would have nothing to mix.
-        self.block1 = nn.Sequential(ConvBlock(1, c1, bn=True), block(0, c1, c2), block(1, c2, c3))
+        self.block1 = nn.Sequential(ConvBlock(1, widths[0], bn=True), *(block(i) for i in range(before_pool)))
         self.transition = nn.MaxPool2d(2)  # the next pointwise convolution already mixes the channels
-        self.block2 = nn.Sequential(block(2, c3, c4), block(3, c4, c5))
-        self.head = SeparableHead(c5)
+        self.block2 = nn.Sequential(*(block(i) for i in range(before_pool, blocks)))
+        self.head = SeparableHead(widths[-1])
 
     def forward(self, x):
+        # Step 8's layout; each further block before the pool takes 2 more from the maps and adds 2 to the RF.
         x = self.block1(x)  # 28 -> 26 -> 24 -> 22, RF 3 -> 5 -> 7
         x = self.transition(x)  # 22 -> 11, RF 7 -> 8
         x = self.block2(x)  # 11 -> 9 -> 7, RF 12 -> 16
         return self.head(x)  # 7 -> 5 -> 1, RF 20 -> 28
-
-
-class DeepSeparableNet(nn.Module):
-    """Step 8's layout with one more separable block before the pool (chapter 13): one more step of depth where the
-    maps are large and a block's weights are used at 400 positions, for a narrower network of the same size."""
-
-    def __init__(self, *, widths):
-        super().__init__()
-        c1, c2, c3, c4, c5, c6 = widths
-        self.block1 = nn.Sequential(ConvBlock(1, c1, bn=True), SeparableBlock(c1, c2), SeparableBlock(c2, c3),
-                                    SeparableBlock(c3, c4))
-        self.transition = nn.MaxPool2d(2)
-        self.block2 = nn.Sequential(SeparableBlock(c4, c5), SeparableBlock(c5, c6))
-        self.head = SeparableHead(c6)
-
-    def forward(self, x):
-        x = self.block1(x)  # 28 -> 26 -> 24 -> 22 -> 20, RF 3 -> 5 -> 7 -> 9
-        x = self.transition(x)  # 20 -> 10, RF 9 -> 10
-        x = self.block2(x)  # 10 -> 8 -> 6, RF 14 -> 18
-        return self.head(x)  # 6 -> 4 -> 1, RF 22 -> 28
 
 
 class SharedNet(nn.Module):
@@ -252,7 +236,8 @@ MODELS = {
        for name, (widths, ghost) in GHOST_WIDTHS.items()},
     **{name: (lambda widths=widths, repeat=repeat: SharedNet(widths=widths, repeat=repeat))
        for name, (widths, repeat) in SHARED_WIDTHS.items()},
-    **{name: (lambda widths=widths: DeepSeparableNet(widths=widths)) for name, widths in DEEP_WIDTHS.items()},
+    **{name: (lambda widths=widths: SeparableNet(widths=widths, before_pool=3))
+       for name, widths in DEEP_WIDTHS.items()},
 }
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from .data import random_affine
-from .train import TARGET_ACCURACY, TARGET_PARAMS, summarise
+from .train import TARGET_ACCURACY, TARGET_PARAMS, runs_by_model, summarise
 
 
 def plot_curves(histories, labels=None):
@@ -130,19 +130,21 @@ def plot_seed_curves(recipes):
     return fig
 
 
-def plot_runs_by_model(models):
-    """Each run's lowest accuracy of its last 5 epochs, one column of points per model ({name: [History]}), the
-    columns in order of parameters, with the bar: how far one model's seeds scatter beside how far models lie apart."""
-    order = sorted(models, key=lambda name: models[name][0].params)
+def plot_runs_by_model(histories):
+    """Each run's lowest accuracy of its last 5 epochs ({key: History}), one column of points per model, the columns
+    in order of parameters, with the bar: how far one model's seeds scatter beside how far models lie apart."""
+    models = runs_by_model(histories)
+    params = {name: next(iter(runs.values())).params for name, runs in models.items()}
+    order = sorted(models, key=params.get)
     fig, ax = plt.subplots(figsize=(max(6.0, 0.75 * len(order)), 4))
     for i, name in enumerate(order):
-        lows = [summarise(h)["last5_min"] for h in models[name]]
-        offsets = 0.08 * (np.arange(len(lows)) - (len(lows) - 1) / 2)  # side by side, so equal runs stay visible
-        met = np.array(lows) >= TARGET_ACCURACY
-        ax.scatter(i + offsets[met], np.array(lows)[met], color="C2", s=18, zorder=3)
-        ax.scatter(i + offsets[~met], np.array(lows)[~met], color="C3", marker="x", s=18, zorder=3)
+        lows = np.array([summarise(h)["last5_min"] for h in models[name].values()])
+        offsets = i + 0.08 * (np.arange(len(lows)) - (len(lows) - 1) / 2)  # side by side, so equal runs stay visible
+        met = lows >= TARGET_ACCURACY
+        ax.scatter(offsets[met], lows[met], color="C2", s=18, zorder=3)
+        ax.scatter(offsets[~met], lows[~met], color="C3", marker="x", s=18, zorder=3)
     ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1)
-    ax.set_xticks(range(len(order)), [f"{name}\n{models[name][0].params:,}" for name in order], fontsize=7)
+    ax.set_xticks(range(len(order)), [f"{name}\n{params[name]:,}" for name in order], fontsize=7)
     ax.set(ylabel="lowest of the last 5 epochs (%)",
            title=f"every run, one point each: met the target (dot) or missed it (cross), {TARGET_ACCURACY:.2f} % dotted")
     ax.grid(alpha=0.3)

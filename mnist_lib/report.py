@@ -8,7 +8,7 @@ from torchvision.transforms import functional as TF
 from .anatomy import final_receptive_field, macs
 from .models import build_model
 from .plots import confusion_matrix
-from .train import TARGET_ACCURACY, History, predict, ran_on, summarise
+from .train import TARGET_ACCURACY, History, predict, ran_on, runs_by_model, summarise
 
 PERCENT = "{:.2f}"
 
@@ -119,13 +119,14 @@ def candidate_rows(histories):
 def model_rows(histories):
     """One row per model over its runs ({key: History}): parameters, runs, how many of them met the target, the
     last-5 mean averaged over the runs, and the lowest accuracy of any run's last 5 epochs."""
-    by_model = {}
-    for history in histories.values():
-        by_model.setdefault(history.meta["model"], []).append(summarise(history))
-    return [{"model": name, "parameters": runs[0]["params"], "runs": len(runs),
-             "target met": sum(s["met"] for s in runs),
-             "last-5 mean %": statistics.mean(s["last5_mean"] for s in runs),
-             "last-5 min %": min(s["last5_min"] for s in runs)} for name, runs in by_model.items()]
+    rows = []
+    for name, runs in runs_by_model(histories).items():
+        runs = [summarise(history) for history in runs.values()]
+        rows.append({"model": name, "parameters": runs[0]["params"], "runs": len(runs),
+                     "target met": sum(s["met"] for s in runs),
+                     "last-5 mean %": statistics.mean(s["last5_mean"] for s in runs),
+                     "last-5 min %": min(s["last5_min"] for s in runs)})
+    return rows
 
 
 def best_of(rows, names):

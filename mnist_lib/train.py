@@ -105,6 +105,14 @@ def summarise(history):
                 seconds_per_epoch=sum(history.column("seconds")) / len(test))
 
 
+def runs_by_model(histories):
+    """{model: {key: History}}: runs ({key: History}) grouped by the model each trained, models in the order met."""
+    grouped = {}
+    for key, history in histories.items():
+        grouped.setdefault(history.meta["model"], {})[key] = history
+    return grouped
+
+
 def accuracy_of(correct, total):
     # 100 * correct / total keeps 9940 of 10000 exactly 99.4, where correct / total * 100 does not.
     return 100.0 * correct / total

@@ -3,9 +3,9 @@ from mnist_lib.plots import plot_runs_by_model, plot_seed_curves
 from mnist_lib.train import TARGET_ACCURACY, History
 
 
-def seeds(*tails, params=7000):
+def seeds(*tails, params=7000, model="Model_6"):
     """{seed: History} whose test accuracies are five epochs at 98 % and then each tail."""
-    return {seed: History({"params": params}, [{"epoch": i + 1, "train_acc": 99.0, "test_acc": a, "seconds": 1.0}
+    return {seed: History({"model": model, "params": params}, [{"epoch": i + 1, "train_acc": 99.0, "test_acc": a, "seconds": 1.0}
                                                for i, a in enumerate([98.0] * 5 + tail)])
             for seed, tail in enumerate(tails, 1)}
 
@@ -22,9 +22,10 @@ def test_seed_curves_share_one_scale_two_panels_a_row():
 
 
 def test_runs_by_model_stand_in_order_of_parameters_split_by_the_bar():
-    models = {"big": list(seeds([99.5] * 5, [99.3] * 5, params=6000).values()),
-              "small": list(seeds([99.38] * 4 + [99.45], params=4000).values())}
-    ax = plot_runs_by_model(models).axes[0]
+    big = seeds([99.5] * 5, [99.3] * 5, params=6000, model="big")
+    small = seeds([99.38] * 4 + [99.45], params=4000, model="small")
+    runs = {f"big, seed {seed}": h for seed, h in big.items()} | {f"small, seed {seed}": h for seed, h in small.items()}
+    ax = plot_runs_by_model(runs).axes[0]
     assert [label.get_text().split("\n") for label in ax.get_xticklabels()] == [["small", "4,000"], ["big", "6,000"]]
     met, missed = ([tuple(p) for c in ax.collections[i::2] for p in c.get_offsets()] for i in (0, 1))
     assert sorted(met) == [(1 - 0.04, 99.5)] and sorted(missed) == [(0.0, 99.38), (1 + 0.04, 99.3)]
