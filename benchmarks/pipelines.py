@@ -24,8 +24,8 @@ def main():
     print(f"{cfg.model}, batch {cfg.batch_size}, rotation ±{cfg.rotation}°, shift ±{cfg.translate:.0%}, "
           f"{args.steps} steps, median of {args.repeats} runs, {rows[0]['machine']}")
     for row in rows:
-        print(f"{row['pipeline']:26s} {row['images / s']:9,.0f} images/s")
-    print(f"ratio (ours / classic): {rows[1]['images / s'] / rows[0]['images / s']:.2f}x")
+        print(f"{row['pipeline']:26s} {row['images_per_second']:9,.0f} images/s")
+    print(f"ratio (ours / classic): {rows[1]['images_per_second'] / rows[0]['images_per_second']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,11 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULERS = ("none", "step", "onecycle", "plateau")
+# Where and how fast a run computes, not what it learns: like the number of threads, they change only the order in
+# which floating-point sums are taken (chapter 12 checks channels-last on five validation seeds each way).
+EXECUTION = ("device", "channels_last", "eval_batch_size")
+# How runs recorded before these fields existed were computed.
+BEFORE_RECORDED = {"channels_last": False, "eval_batch_size": 1000}
 
 
 def param(default, help):
@@ -36,6 +41,9 @@ class RunConfig:
     test_subset: int = param(0, "evaluate on the first N evaluation images (0 = all)")
     seed: int = param(1, "seeds the weights, the shuffling, dropout and augmentation")
     device: str = param("auto", "auto (cuda, then mps, then cpu), or a torch device name")
+    channels_last: bool = param(True, "hold activations and weights channels-last (NHWC), which the "
+                                      "convolution kernels run faster (chapter 12 measures it)")
+    eval_batch_size: int = param(1000, "images per batch when evaluating (no effect on the figures)")
 
     def __post_init__(self):
         def require(ok, message):
@@ -61,6 +69,7 @@ class RunConfig:
         require(0 <= self.holdout < 60000, f"holdout must be in [0, 60000), got {self.holdout}")
         require(self.train_subset >= 0, f"train_subset must be >= 0, got {self.train_subset}")
         require(self.test_subset >= 0, f"test_subset must be >= 0, got {self.test_subset}")
+        require(self.eval_batch_size >= 1, f"eval_batch_size must be at least 1, got {self.eval_batch_size}")
 
     def smoke(self):
         """The same run shrunk to one epoch on a few thousand images, to prove that it executes."""
@@ -68,6 +77,15 @@ class RunConfig:
 
     def to_dict(self):
         return asdict(self)
+
+    @classmethod
+    def from_record(cls, config):
+        """The RunConfig a history's meta["config"] records; a field added since reads as what runs did before."""
+        return cls(**{**BEFORE_RECORDED, **config})
+
+    def recipe(self):
+        """The fields that decide what a run learns: every field but those of EXECUTION."""
+        return {name: value for name, value in asdict(self).items() if name not in EXECUTION}
 
 
 def config_fields():

@@ -155,10 +155,57 @@ def plot_runs_by_model(histories):
 def plot_throughput(rows):
     """Images per second of each pipeline, as horizontal bars."""
     fig, ax = plt.subplots(figsize=(7, 2.2))
-    names, rates = [r["pipeline"] for r in rows], [r["images / s"] for r in rows]
+    names, rates = [r["pipeline"] for r in rows], [r["images_per_second"] for r in rows]
     ax.barh(names, rates, color=["0.6", "C0"][:len(rows)])
     for y, rate in enumerate(rates):
         ax.text(rate, y, f" {rate:,.0f}", va="center", fontsize=9)
     ax.set(xlabel="training images per second", xlim=(0, max(rates) * 1.2), title=rows[0]["machine"])
+    fig.tight_layout()
+    return fig
+
+
+def plot_profile(profiles):
+    """Milliseconds of a training step by group, one stacked bar per profile ({title: profile_step rows})."""
+    fig, ax = plt.subplots(figsize=(9, 0.7 * len(profiles) + 2.2))
+    titles = list(profiles)[::-1]  # the first profile on top
+    left = np.zeros(len(titles))
+    for i, group in enumerate(row["group"] for row in next(iter(profiles.values()))):
+        ms = np.array([next(r["ms"] for r in profiles[t] if r["group"] == group) for t in titles])
+        ax.barh(titles, ms, left=left, color=plt.cm.tab20(i), label=group)
+        left += ms
+    for y, total in enumerate(left):
+        ax.text(total, y, f" {total:.0f} ms", va="center", fontsize=9)
+    ax.set(xlabel="CPU milliseconds per training step (profiled)", xlim=(0, left.max() * 1.15))
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.25 - 0.1 / len(profiles)))
+    fig.tight_layout()
+    return fig
+
+
+def plot_levers(rows):
+    """Each lever's images per second as a ratio to the first row's, as horizontal bars."""
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.2))
+    names, ratios = [r["lever"] for r in rows][::-1], [r["ratio"] for r in rows][::-1]
+    ax.barh(names, ratios, color=["C0" if r >= 1 else "0.6" for r in ratios])
+    for y, r in enumerate(ratios):
+        ax.text(r, y, f" {r:.2f}x", va="center", fontsize=8)
+    ax.axvline(1, color="k", lw=0.8)
+    ax.set(xlabel="images per second, as a ratio to the first row", xlim=(0, max(ratios) * 1.2))
+    fig.tight_layout()
+    return fig
+
+
+def plot_seed_groups(groups, ylabel="lowest accuracy of the last 5 epochs (%)"):
+    """Each group's seeds as points ({name: [values]}), its mean with the 95 % interval, and the bar."""
+    from .stats import mean_interval
+
+    fig, ax = plt.subplots(figsize=(2 + 1.6 * len(groups), 3.6))
+    for i, (name, values) in enumerate(groups.items()):
+        mean, low, high = mean_interval(values)
+        ax.plot([i] * len(values), values, "o", color=f"C{i}", alpha=0.6, ms=5)
+        ax.errorbar(i + 0.15, mean, yerr=[[mean - low], [high - mean]], fmt="s", color="k", capsize=4, ms=5)
+    ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
+    ax.set(xticks=range(len(groups)), xticklabels=list(groups), xlim=(-0.5, len(groups) - 0.3), ylabel=ylabel)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

@@ -175,3 +175,21 @@ def misread_rows(labels, preds):
     images, right = counts.sum(dim=1).tolist(), counts.diagonal().tolist()
     return [{"digit": digit, "images": n, "misread": n - ok, "misread %": 100 * (n - ok) / n}
             for digit, (n, ok) in enumerate(zip(images, right)) if n]
+
+
+def seed_group_rows(groups):
+    """One row per group of runs ({name: {key: History}}): seeds, how many met the target with the 95 % Wilson
+    interval, and the lowest accuracy of the last 5 epochs: its mean over seeds with the 95 % interval, lowest and
+    highest."""
+    from .stats import mean_interval, wilson
+
+    rows = []
+    for name, runs in groups.items():
+        summaries = [summarise(history) for history in runs.values()]
+        met, lows = sum(s["met"] for s in summaries), [s["last5_min"] for s in summaries]
+        mean, low, high = mean_interval(lows)
+        k_low, k_high = wilson(met, len(lows))
+        rows.append({"runs": name, "seeds": len(lows), "met": f"{met}/{len(lows)}",
+                     "met 95 % interval": f"{k_low:.2f}-{k_high:.2f}", "last-5 min mean %": mean,
+                     "95 % interval": f"{low:.2f}-{high:.2f}", "lowest %": min(lows), "highest %": max(lows)})
+    return rows

@@ -1,7 +1,6 @@
 """Training and evaluation: fit() turns a model, the data and a RunConfig into a History."""
 import io
 import json
-import multiprocessing
 import os
 import platform
 import random
@@ -14,9 +13,12 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torchvision
+from torch.profiler import record_function
 from tqdm.auto import tqdm
 
+from .allocator import keep_freed_memory
 from .data import Augment, BatchLoader, atomic_path
+from .config import RunConfig
 from .models import build_model, count_parameters
 
 TARGET_ACCURACY = 99.40  # % on the test set
@@ -140,6 +142,23 @@ def predict(model, images, *, mean, std, batch_size=1000):
                       for chunk in images.split(batch_size)])
 
 
+def train_step(model, x, y, optimizer, criterion, averaged=None):
+    """One optimiser step on a batch (and the weight average's update); (loss, logits) of the batch as trained."""
+    logits = model(x)
+    loss = criterion(logits, y)
+    if not torch.isfinite(loss):
+        raise FloatingPointError(
+            f"the training loss became {loss.item()}; lower the learning rate "
+            f"(now {optimizer.param_groups[0]['lr']:.4g}) or check the input data")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    if averaged is not None:
+        with record_function("weight averaging"):  # a label for speed.profile_step
+            averaged.update_parameters(model)
+    return loss, logits
+
+
 def train_epoch(model, loader, optimizer, criterion, batch_scheduler=None, bar=None, averaged=None):
     """One pass over loader; (mean loss, accuracy in %) of the batches as trained.
 
@@ -147,17 +166,7 @@ def train_epoch(model, loader, optimizer, criterion, batch_scheduler=None, bar=N
     model.train()
     loss_sum, correct, total = 0.0, 0, 0
     for x, y in loader:
-        logits = model(x)
-        loss = criterion(logits, y)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"the training loss became {loss.item()} after {total} images; lower the learning rate "
-                f"(now {optimizer.param_groups[0]['lr']:.4g}) or check the input data")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if averaged is not None:
-            averaged.update_parameters(model)
+        loss, logits = train_step(model, x, y, optimizer, criterion, averaged)
         if batch_scheduler is not None:
             batch_scheduler.step()
         loss_sum += loss.item() * len(y)
@@ -233,6 +242,12 @@ def ran_on(name, threads):
     return f"{name}, {threads} thread(s)"
 
 
+def memory_format(cfg):
+    """The layout of activations and weights. With one input channel the images are already channels-last, and
+    the first convolution's channels-last weights carry the layout through the network."""
+    return torch.channels_last if cfg.channels_last else torch.contiguous_format
+
+
 def fit(model, data, cfg, *, out=None, progress=True):
     """Train model on data as cfg says and return its History.
 
@@ -240,13 +255,14 @@ def fit(model, data, cfg, *, out=None, progress=True):
     finished epochs) and the final weights to out/model.pt.
     """
     seed_everything(cfg.seed)
+    keep_freed_memory()
     device = pick_device(cfg.device)
-    model.to(device)
+    model.to(device, memory_format=memory_format(cfg))
     train_x, train_y, eval_x, eval_y, eval_set = split_for(cfg, data)
     train_loader = BatchLoader(train_x.to(device), train_y.to(device), batch_size=cfg.batch_size, mean=data.mean,
                                std=data.std, augment=Augment.from_config(cfg), seed=cfg.seed)
-    eval_loader = BatchLoader(eval_x.to(device), eval_y.to(device), batch_size=1000, mean=data.mean,
-                              std=data.std, shuffle=False)
+    eval_loader = BatchLoader(eval_x.to(device), eval_y.to(device), batch_size=cfg.eval_batch_size,
+                              mean=data.mean, std=data.std, shuffle=False)
     optimizer, batch_scheduler, epoch_scheduler = make_optimizer(model, cfg, len(train_loader))
     criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     averaged = weight_average(model, cfg.ema)
@@ -283,15 +299,6 @@ def fit(model, data, cfg, *, out=None, progress=True):
     return history
 
 
-def _fit_one(job):
-    cfg, out = job
-    from .data import load_mnist
-    from .models import build_model
-
-    torch.set_num_threads(1)  # small convolutions use a second thread poorly: one process per core instead
-    return fit(build_model(cfg.model, seed=cfg.seed), load_mnist(), cfg, out=out, progress=False)
-
-
 def load_trained(out):
     """The network a run saved in out (history.json names it, model.pt holds its weights), ready to evaluate."""
     model = build_model(History.load(Path(out) / "history.json").meta["model"])
@@ -299,41 +306,15 @@ def load_trained(out):
     return model.eval()
 
 
-def finished_history(cfg, out):
-    """The history saved at out if it is a complete run of exactly cfg, else None."""
+def finished_history(cfg, out, exact=False):
+    """The history saved at out if it is a complete run of cfg's recipe, else None: like the number of threads,
+    how it was computed (config.EXECUTION) does not make it another run to train. With exact, it must also have
+    been computed as cfg says, as a timing must."""
     path = Path(out) / "history.json"
     if not path.is_file():
         return None
     history = History.load(path)
+    recorded = RunConfig.from_record(history.meta["config"])
+    same = recorded == cfg if exact else recorded.recipe() == cfg.recipe()
     complete = len(history.epochs) == cfg.epochs and (Path(out) / "model.pt").is_file()
-    return history if complete and history.meta["config"] == cfg.to_dict() else None
-
-
-def fit_runs(runs, processes=2):
-    """{key: History} for runs, a {key: (RunConfig, out folder)}, one process per core.
-
-    A run whose complete history of the same config is already in its folder is read, not trained again.
-    """
-    histories = {key: finished_history(cfg, out) for key, (cfg, out) in runs.items()}
-    todo = [key for key, history in histories.items() if history is None]
-    if not todo:
-        return histories
-    # spawn, not fork: a forked child inherits the parent's OpenMP threads in whatever state they are.
-    # Leaving the with-block (an error, Ctrl-C) terminates the workers instead of waiting for them.
-    with multiprocessing.get_context("spawn").Pool(min(processes, len(todo))) as pool:
-        jobs = pool.imap(_fit_one, [(runs[key][0], Path(runs[key][1])) for key in todo])
-        for key, history in tqdm(zip(todo, jobs), total=len(todo), desc="runs", unit="run"):
-            histories[key] = history
-    return histories
-
-
-def fit_seeds(cfg, seeds, out, processes=2):
-    """{seed: History} for cfg trained once per seed, each run in out/seed_<n> (see fit_runs)."""
-    return fit_runs({seed: (replace(cfg, seed=seed), Path(out) / f"seed_{seed}") for seed in seeds}, processes)
-
-
-def fit_each_seed(runs, seeds, processes=2):
-    """{"<key>, seed <n>": History} for each run of runs ({key: (RunConfig, out folder)}) trained once per seed,
-    each in its out/seed_<n> (see fit_runs)."""
-    return fit_runs({f"{key}, seed {seed}": (replace(cfg, seed=seed), Path(out) / f"seed_{seed}")
-                     for key, (cfg, out) in runs.items() for seed in seeds}, processes)
+    return history if complete and same else None

@@ -25,3 +25,18 @@ def test_benchmark_refuses_zero_repeats():
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pipelines.py"), "--steps", "3", "--repeats", "0"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode != 0 and "repeats must be at least 1" in out.stderr
+
+
+def test_lever_benchmark_prints_each_chosen_lever_against_the_first():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "levers.py"), "--steps", "2", "--repeats", "1",
+                          "--only", "channels-last alone"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    rows = out.stdout.splitlines()[1:]
+    assert len(rows) == 2 and rows[0].startswith("fit's step before") and rows[0].endswith("1.00x")
+    assert rows[1].startswith("channels-last alone")
+
+
+def test_lever_benchmark_refuses_an_unknown_lever():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "levers.py"), "--only", "warp drive"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "unknown levers" in out.stderr

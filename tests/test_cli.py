@@ -41,3 +41,11 @@ def test_zero_epochs_is_one_clear_line(tmp_path):
 def test_missing_data_is_one_clear_line(tmp_path):
     out = cli("train", "--smoke", "--out", str(tmp_path), env={"MNIST_DATA": str(tmp_path / "none")})
     assert one_line_error(out, "has no MNIST/raw folder")
+
+
+def test_train_takes_the_speed_fields_as_flags(tmp_path):
+    out = cli("train", "--model", "Model_4", "--smoke", "--no-progress", "--channels-last", "false",
+              "--eval-batch-size", "500", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    config = json.loads((tmp_path / "history.json").read_text())["meta"]["config"]
+    assert config["channels_last"] is False and config["eval_batch_size"] == 500

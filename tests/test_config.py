@@ -15,6 +15,7 @@ from mnist_lib.config import RunConfig
     (dict(rotation=-1), "rotation"),
     (dict(translate=1.5), "translate"),
     (dict(ema=1.0), r"ema must be in \[0, 1\)"),
+    (dict(eval_batch_size=0), "eval_batch_size must be at least 1"),
 ])
 def test_bad_values_are_refused_with_the_reason(bad, words):
     with pytest.raises(ValueError, match=words):
@@ -37,3 +38,17 @@ def test_cli_defaults_are_the_config_defaults():
     args = parser().parse_args(["train"])
     for field in dataclasses.fields(RunConfig):
         assert getattr(args, field.name) == field.default, field.name
+
+
+def test_the_recipe_leaves_out_how_a_run_is_computed():
+    fast, slow = RunConfig(), RunConfig(channels_last=False, eval_batch_size=100, device="cpu")
+    assert fast != slow and fast.recipe() == slow.recipe()
+    assert RunConfig(lr=0.05).recipe() != fast.recipe()
+    assert not {"channels_last", "eval_batch_size", "device"} & set(fast.recipe())
+
+
+def test_a_record_from_before_the_speed_fields_reads_as_computed_before():
+    recorded = {k: v for k, v in RunConfig().to_dict().items() if k not in ("channels_last", "eval_batch_size")}
+    old = RunConfig.from_record(recorded)
+    assert old.channels_last is False and old.eval_batch_size == 1000 and old.recipe() == RunConfig().recipe()
+    assert RunConfig.from_record(RunConfig().to_dict()) == RunConfig()

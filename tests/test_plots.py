@@ -1,5 +1,5 @@
 """Figures built from recorded runs."""
-from mnist_lib.plots import plot_runs_by_model, plot_seed_curves
+from mnist_lib.plots import plot_levers, plot_profile, plot_runs_by_model, plot_seed_curves, plot_seed_groups
 from mnist_lib.train import TARGET_ACCURACY, History
 
 
@@ -29,3 +29,13 @@ def test_runs_by_model_stand_in_order_of_parameters_split_by_the_bar():
     assert [label.get_text().split("\n") for label in ax.get_xticklabels()] == [["small", "4,000"], ["big", "6,000"]]
     met, missed = ([tuple(p) for c in ax.collections[i::2] for p in c.get_offsets()] for i in (0, 1))
     assert sorted(met) == [(1 - 0.04, 99.5)] and sorted(missed) == [(0.0, 99.38), (1 + 0.04, 99.3)]
+
+
+def test_profile_levers_and_seed_groups_draw_one_mark_per_item():
+    rows = [dict(group=g, ms=ms) for g, ms in (("a", 2.0), ("b", 1.0))]
+    fig = plot_profile({"before": rows, "now": rows})
+    assert len(fig.axes[0].patches) == 4  # two groups stacked in each of two bars
+    fig = plot_levers([dict(lever="x", ratio=1.0), dict(lever="y", ratio=1.8)])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["y", "x"]  # the first row on top
+    fig = plot_seed_groups({"a": [99.4, 99.5, 99.45], "b": [99.3, 99.35]})
+    assert len(fig.axes[0].get_xticklabels()) == 2

@@ -1,9 +1,11 @@
 """Tables and summaries built from recorded runs and predictions."""
+import pytest
 import torch
 import torch.nn as nn
 
 from mnist_lib.report import (best_of, candidate_rows, confusion_rows, first_to_meet, html_table, markdown_table,
-                              misread_rows, model_rows, robustness_rows, seed_rows, seed_summary)
+                              misread_rows, model_rows, robustness_rows, seed_group_rows, seed_rows,
+                              seed_summary)
 from mnist_lib.train import History
 
 
@@ -100,3 +102,13 @@ def test_robustness_rows_move_the_test_digits_once_per_row_and_score_each_model(
         "rotated 10° anticlockwise", "rotated 10° clockwise"]
     share = {d: 100 * (data.test_labels == d).sum().item() / len(data.test_labels) for d in (1, 7)}
     assert all(row["ones"] == share[1] and row["sevens"] == share[7] for row in rows)
+
+
+def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
+    runs = {seed: history([low] * 15) for seed, low in ((1, 99.5), (2, 99.3), (3, 99.4))}
+    rows = seed_group_rows({"a": runs})
+    row = rows[0]
+    assert (row["runs"], row["seeds"], row["met"]) == ("a", 3, "2/3") and row["met 95 % interval"] == "0.21-0.94"
+    # mean 99.4, stdev 0.1, t(0.975, 2) = 4.303: 99.4 +- 0.248
+    assert row["last-5 min mean %"] == pytest.approx(99.4) and row["95 % interval"] == "99.15-99.65"
+    assert (row["lowest %"], row["highest %"]) == (99.3, 99.5)

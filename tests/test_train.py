@@ -7,7 +7,8 @@ import torch
 import mnist_lib.train as train
 from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model
-from mnist_lib.train import (History, finished_history, fit, fit_each_seed, fit_seeds, first_epoch_at,
+from mnist_lib.runs import fit_each_seed, fit_seeds
+from mnist_lib.train import (History, finished_history, fit, first_epoch_at,
                              meets_target, save_weights_atomic)
 
 # No weight averaging: 128 steps are too few for an average over about a thousand.
@@ -148,3 +149,39 @@ def test_the_same_weights_save_to_the_same_bytes(tmp_path):
     save_weights_atomic(model, tmp_path / "a.pt")
     save_weights_atomic(model, tmp_path / "b.pt")
     assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+
+
+def test_runs_handed_to_a_dask_cluster_write_what_the_local_pool_writes(tmp_path):
+    """Any concurrent.futures executor can train the runs; a Dask cluster's files match the local pool's."""
+    distributed = pytest.importorskip("distributed", reason="the cluster extra: pip install -e .[cluster]")
+    cfg = RunConfig(model="Model_4", epochs=1, train_subset=512, test_subset=200)
+    local = fit_seeds(cfg, [1, 2], tmp_path / "local")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = fit_seeds(cfg, [1, 2], tmp_path / "dask", executor=client.get_executor())
+    for seed in (1, 2):
+        assert remote[seed].meta == local[seed].meta
+        assert ([{k: v for k, v in row.items() if k != "seconds"} for row in remote[seed].epochs] ==
+                [{k: v for k, v in row.items() if k != "seconds"} for row in local[seed].epochs])
+        assert ((tmp_path / "dask" / f"seed_{seed}" / "model.pt").read_bytes() ==
+                (tmp_path / "local" / f"seed_{seed}" / "model.pt").read_bytes())
+
+
+def test_a_finished_run_is_read_for_its_recipe_and_for_a_timing_only_if_computed_the_same_way(data, tmp_path):
+    fit(build_model(TINY.model), data, TINY, out=tmp_path, progress=False)
+    contiguous = replace(TINY, channels_last=False)
+    assert finished_history(contiguous, tmp_path) is not None  # the same recipe, computed another way
+    assert finished_history(TINY, tmp_path, exact=True) is not None
+    assert finished_history(contiguous, tmp_path, exact=True) is None
+
+
+def test_fit_trains_in_the_memory_format_the_config_names(data):
+    for channels_last in (True, False):
+        model = build_model("Model_6")
+        fit(model, data, replace(TINY, model="Model_6", epochs=1, channels_last=channels_last), progress=False)
+        layouts = []
+        model.block1[0][1].register_forward_hook(  # the first batch norm: 12 maps of 26x26
+            lambda module, inputs, out: layouts.append((out.is_contiguous(memory_format=torch.channels_last),
+                                                        out.is_contiguous())))
+        model(data.test_images[:4])
+        assert layouts == [(channels_last, not channels_last)]
