@@ -35,13 +35,22 @@ def run(*args, **kwargs):
     return subprocess.run([str(arg) for arg in args], capture_output=True, text=True, **kwargs)
 
 
-def colab_env(folder):
-    """A fresh virtual environment with Colab's packages and papermill; skips when they cannot be installed."""
+@pytest.fixture
+def colab_python(tmp_path):
+    """The Python of a fresh virtual environment with Colab's packages and papermill (removed afterwards: torch
+    with its CUDA libraries takes gigabytes); skips when they cannot be installed."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git, to clone the repository the install cell installs from")
+    if not os.environ.get("MNIST_DATA"):
+        pytest.skip("needs MNIST_DATA, the offline data root (Colab downloads MNIST; this test must not)")
+    folder = tmp_path / "colab"
     run(sys.executable, "-m", "venv", folder, check=True)
     out = run(folder / "bin" / "python", "-m", "pip", "install", "-q", *pinned(COLAB), "papermill", timeout=1200)
     if out.returncode != 0:
+        shutil.rmtree(folder)
         pytest.skip(f"Colab's packages cannot be installed here: {out.stderr.strip().splitlines()[-1]}")
-    return folder / "bin" / "python"
+    yield folder / "bin" / "python"
+    shutil.rmtree(folder)
 
 
 def freeze(python):
@@ -62,12 +71,8 @@ def clone_at_head(folder, branch):
     return run("git", "-C", ROOT, "rev-parse", "HEAD", check=True).stdout.strip()
 
 
-def test_a_chapter_installs_the_package_and_runs_in_a_fresh_colab_like_environment(tmp_path):
-    if shutil.which("git") is None:
-        pytest.skip("needs git, to clone the repository the install cell installs from")
-    if not os.environ.get("MNIST_DATA"):
-        pytest.skip("needs MNIST_DATA, the offline data root (Colab downloads MNIST; this test must not)")
-    python = colab_env(tmp_path / "colab")
+def test_a_chapter_installs_the_package_and_runs_in_a_fresh_colab_like_environment(colab_python, tmp_path):
+    python = colab_python
     url, branch = repository(ROOT)
     commit = clone_at_head(tmp_path / "repo.git", branch)
 

@@ -21,8 +21,9 @@ def test_code_fits_the_page(notebook):
 
 def test_the_steps_table_says_once_where_the_runs_ran():
     notebook = nbformat.read(ROOT / "book" / "10_comparison.ipynb", as_version=4)
-    tables = [output.data["text/html"] for cell in notebook.cells if cell.cell_type == "code"
-              for output in cell.outputs if output.get("metadata", {}).get("scrapbook", {}).get("name") == "steps_table"]
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    tables = [output.data["text/html"] for output in outputs
+              if output.get("metadata", {}).get("scrapbook", {}).get("name") == "steps_table"]
     meta = History.load(ROOT / "book" / "histories" / "01_setup" / "history.json").meta
     machine = ran_on(meta["device_name"], meta["threads"])
     assert len(tables) == 1 and tables[0].count(machine) == 1, "said once, beneath the table, not on each row"
