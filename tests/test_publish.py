@@ -85,3 +85,10 @@ def test_a_chapter_without_the_install_cell_stops_the_command_before_any_write(t
 def test_a_branch_without_a_repository_is_refused(tmp_path):
     out = book_command(tmp_path, "--branch", "gh-pages")
     assert out.returncode == 2 and "--branch needs --repository" in out.stderr
+
+
+def test_binder_installs_the_pinned_requirements_then_the_package():
+    binder = ROOT / "binder"
+    assert (binder / "requirements.txt").read_text().splitlines()[-1] == "-r ../requirements.txt"
+    assert (binder / "postBuild").stat().st_mode & 0o111, "Binder runs postBuild only when it is executable"
+    assert (binder / "postBuild").read_text().splitlines()[-1] == "python -m pip install --no-deps -e ."
