@@ -1,10 +1,11 @@
-"""The chapters read well as pages: code that fits the page's width, tables without repeated columns."""
+"""The chapters read well as pages: code that fits the page's width, setup folded away, no column repeated."""
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from mnist_lib.book import chapters
+from mnist_lib.publish import read_install_cell
 from mnist_lib.train import History, ran_on
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +18,12 @@ def test_code_fits_the_page(notebook):
     long = [f"cell {cell.get('id')}, line {number}: {len(line)} characters"
             for cell in cells for number, line in enumerate(cell.source.splitlines(), 1) if len(line) > WIDTH]
     assert not long, f"{notebook.name}: code wider than {WIDTH} characters:\n" + "\n".join(long)
+
+
+def test_the_colab_install_cell_is_folded_away_on_every_page():
+    """It does nothing outside Colab: the page shows a toggle, not the code."""
+    for notebook in chapters(ROOT):
+        assert "hide-input" in read_install_cell(notebook)[1].metadata.get("tags", []), notebook.name
 
 
 def test_the_steps_table_says_once_where_the_runs_ran():
