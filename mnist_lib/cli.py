@@ -31,6 +31,10 @@ def parser():
     book.add_argument("--only", nargs="*", default=None, help="chapter names to run (default: all)")
     book.add_argument("--jobs", type=int, default=2,
                       help="step chapters run this many at a time, one thread each (default: 2, one per core)")
+    book.add_argument("--repository", metavar="URL", default=None,
+                      help="run nothing; set the repository (https://github.com/OWNER/NAME) in _config.yml and in "
+                           "every chapter's Colab install cell")
+    book.add_argument("--branch", default=None, help="with --repository: the branch (default: _config.yml's)")
     return p
 
 
@@ -60,12 +64,19 @@ def cmd_train(args):
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command == "book" and args.branch and not args.repository:
+        p.error("--branch needs --repository")
     try:
         if args.command == "models":
             cmd_models()
         elif args.command == "train":
             cmd_train(args)
+        elif args.repository:
+            from .publish import repository, set_repository
+            set_repository(args.repository, args.branch)
+            print("_config.yml and every chapter's install cell now name {} at branch {}".format(*repository()))
         else:
             from .book import run_book
             run_book(smoke=args.smoke, only=args.only, jobs=args.jobs)

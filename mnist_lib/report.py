@@ -35,15 +35,17 @@ def markdown_table(rows, formats=None):
     return "\n".join(lines + ["| " + " | ".join(cells) + " |" for cells in body])
 
 
-def html_table(rows, formats=None):
-    """Rows of equal keys as an HTML table: the form a glued table keeps when another page pastes it."""
+def html_table(rows, formats=None, note=None):
+    """Rows of equal keys as an HTML table, with a note beneath it: the form a glued table keeps when another page
+    pastes it."""
     keys, body = table_cells(rows, formats)
 
     def tr(cells, tag):
         return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
 
     return ('<table class="table">\n<thead>' + tr(keys, "th") + "</thead>\n<tbody>\n"
-            + "\n".join(tr(cells, "td") for cells in body) + "\n</tbody>\n</table>")
+            + "\n".join(tr(cells, "td") for cells in body) + "\n</tbody>\n</table>"
+            + (f"\n<p>{html.escape(note)}</p>" if note else ""))
 
 
 def results_text(history):
@@ -63,8 +65,17 @@ def run_row(history, name=None):
             "MACs": macs(model), "RF": final_receptive_field(model), "epochs": s["epochs"],
             "best train %": s["best_train"], "best test %": s["best_test"], "last-5 min %": s["last5_min"],
             "first epoch ≥ 99.40 %": s["first_at"], "target met": s["met"],
-            "s / epoch": s["seconds_per_epoch"],
-            "ran on": ran_on(history.meta["device_name"], history.meta["threads"])}
+            "s / epoch": s["seconds_per_epoch"]}
+
+
+def ran_on_note(runs):
+    """Where runs ({name: History}) ran, said once for a table of them rather than on every row."""
+    machines = {}
+    for name, history in runs.items():
+        machines.setdefault(ran_on(history.meta["device_name"], history.meta["threads"]), []).append(name)
+    if len(machines) == 1:
+        return f"Every run ran on {next(iter(machines))}."
+    return "Ran on " + "; ".join(f"{machine}: {', '.join(names)}" for machine, names in machines.items()) + "."
 
 
 RUN_FORMATS = {"parameters": "{:,}", "MACs": "{:,}", "best train %": PERCENT, "best test %": PERCENT,
@@ -72,8 +83,10 @@ RUN_FORMATS = {"parameters": "{:,}", "MACs": "{:,}", "best train %": PERCENT, "b
 
 
 def runs_table(paths):
-    """A Markdown table of the histories at `paths` (a dict name -> history.json path)."""
-    return markdown_table([run_row(History.load(path), name) for name, path in paths.items()], RUN_FORMATS)
+    """A Markdown table of the histories at `paths` (a dict name -> history.json path), where they ran beneath."""
+    runs = {name: History.load(path) for name, path in paths.items()}
+    return markdown_table([run_row(history, name) for name, history in runs.items()], RUN_FORMATS) + \
+        "\n\n" + ran_on_note(runs)
 
 
 SEED_FORMATS = {"best train %": PERCENT, "best test %": PERCENT, "last-5 min %": PERCENT}

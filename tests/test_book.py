@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from mnist_lib import RunConfig
 from mnist_lib.book import chapter_parts, chapters, run_book
@@ -131,6 +132,20 @@ def test_every_chapter_page_exists_with_its_images(site):
         for src in page.images:
             if not src.startswith(("http:", "https:", "data:")):
                 assert (site / src).is_file(), f"{notebook.stem}.html shows a missing image {src}"
+
+
+def test_every_chapter_page_opens_in_colab_and_binder_and_downloads_as_a_notebook(site):
+    """The launch buttons point at the chapter in the repository _config.yml names; the download is the notebook."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    owner_name = config["repository"]["url"].removeprefix("https://github.com/")
+    branch, book = config["repository"]["branch"], config["repository"]["path_to_book"]
+    for notebook in chapters(ROOT):
+        html = (site / f"{notebook.stem}.html").read_text()
+        path = f"{book}/{notebook.name}"
+        assert f'href="https://colab.research.google.com/github/{owner_name}/blob/{branch}/{path}"' in html
+        assert f'href="https://mybinder.org/v2/gh/{owner_name}/{branch}?urlpath=tree/{path}"' in html
+        assert f'href="_sources/{notebook.name}"' in html, f"{notebook.stem}.html offers no .ipynb download"
+        assert (site / "_sources" / notebook.name).read_bytes() == notebook.read_bytes()
 
 
 def declared_config(notebook):

@@ -4,8 +4,8 @@ import torch
 import torch.nn as nn
 
 from mnist_lib.report import (best_of, candidate_rows, confusion_rows, first_to_meet, html_table, markdown_table,
-                              misread_rows, model_rows, robustness_rows, seed_group_rows, seed_rows,
-                              seed_summary)
+                              misread_rows, model_rows, ran_on_note, robustness_rows, seed_group_rows,
+                              seed_rows, seed_summary)
 from mnist_lib.train import History
 
 
@@ -50,6 +50,7 @@ def test_markdown_table_formats_values_and_marks_missing_ones():
 def test_html_table_holds_the_same_cells_escaped():
     table = html_table([{"a <b>": 1.234, "c": False}], {"a <b>": "{:.1f}"})
     assert "<th>a &lt;b&gt;</th><th>c</th>" in table and "<td>1.2</td><td>no</td>" in table
+    assert html_table([{"a": 1}], note="ran on <cpu>").endswith("</table>\n<p>ran on &lt;cpu&gt;</p>")
 
 
 def test_candidate_rows_give_each_runs_last_five_epochs():
@@ -112,3 +113,13 @@ def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
     # mean 99.4, stdev 0.1, t(0.975, 2) = 4.303: 99.4 +- 0.248
     assert row["last-5 min mean %"] == pytest.approx(99.4) and row["95 % interval"] == "99.15-99.65"
     assert (row["lowest %"], row["highest %"]) == (99.3, 99.5)
+
+
+def test_where_runs_ran_is_said_once_for_all_of_them_or_per_machine():
+    def ran(device, threads):
+        return History({"device_name": device, "threads": threads}, [])
+
+    same = {"a": ran("CPU X (2 cores)", 1), "b": ran("CPU X (2 cores)", 1)}
+    assert ran_on_note(same) == "Every run ran on CPU X (2 cores), 1 thread(s)."
+    mixed = {**same, "c": ran("CPU X (2 cores)", 2)}
+    assert ran_on_note(mixed) == "Ran on CPU X (2 cores), 1 thread(s): a, b; CPU X (2 cores), 2 thread(s): c."

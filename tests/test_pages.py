@@ -1,0 +1,37 @@
+"""The chapters read well as pages: code that fits the page's width, setup folded away, no column repeated."""
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mnist_lib.book import chapters
+from mnist_lib.publish import read_install_cell
+from mnist_lib.train import History, ran_on
+
+ROOT = Path(__file__).resolve().parents[1]
+WIDTH = 88  # characters: what a code cell shows on the site's page without a scroll bar
+
+
+@pytest.mark.parametrize("notebook", chapters(ROOT), ids=lambda path: path.stem)
+def test_code_fits_the_page(notebook):
+    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+    long = [f"cell {cell.get('id')}, line {number}: {len(line)} characters"
+            for cell in cells for number, line in enumerate(cell.source.splitlines(), 1) if len(line) > WIDTH]
+    assert not long, f"{notebook.name}: code wider than {WIDTH} characters:\n" + "\n".join(long)
+
+
+def test_the_colab_install_cell_is_folded_away_on_every_page():
+    """It does nothing outside Colab: the page shows a toggle, not the code."""
+    for notebook in chapters(ROOT):
+        assert "hide-input" in read_install_cell(notebook)[1].metadata.get("tags", []), notebook.name
+
+
+def test_the_steps_table_says_once_where_the_runs_ran():
+    notebook = nbformat.read(ROOT / "book" / "10_comparison.ipynb", as_version=4)
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    tables = [output.data["text/html"] for output in outputs
+              if output.get("metadata", {}).get("scrapbook", {}).get("name") == "steps_table"]
+    meta = History.load(ROOT / "book" / "histories" / "01_setup" / "history.json").meta
+    machine = ran_on(meta["device_name"], meta["threads"])
+    assert len(tables) == 1 and tables[0].count(machine) == 1, "said once, beneath the table, not on each row"
+    assert tables[0].index(machine) > tables[0].index("</table>")
