@@ -5,7 +5,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile, record_function
 
 from .data import BatchLoader
-from .speed import FAST, TimedStep
+from .speed import FAST, TODAY, TimedStep
 from .train import evaluate, pick_device
 
 # Labels that fit's code (train.train_step) and profile_step put around whole phases; every op inside one is the
@@ -100,3 +100,22 @@ def share(rows, *groups):
 def backward_share(rows):
     """The share (%) of a step spent in backward passes."""
     return 100 * sum(row["backward_ms"] for row in rows) / sum(row["ms"] for row in rows)
+
+
+def step_profiles(data, cfg, *, steps=200):
+    """{title: profile_step rows}: the final network's step before and now, on one and two threads, and step 2's
+    plain network (Model_2) with the same recipe for contrast."""
+    plain = replace(cfg, model="Model_2")
+    return {"Model_6, before, 1 thread": profile_step(data, cfg, steps=steps, step=TODAY),
+            "Model_6, now, 1 thread": profile_step(data, cfg, steps=steps),
+            "Model_6, now, 2 threads": profile_step(data, cfg, steps=steps, threads=2),
+            "Model_2, now, 1 thread": profile_step(data, plain, steps=steps),
+            "Model_2, now, 2 threads": profile_step(data, plain, steps=steps, threads=2)}
+
+
+def profile_columns(profiles):
+    """One row per group, one column of milliseconds per profile, and a last row with each profile's total."""
+    groups = [row["group"] for row in next(iter(profiles.values()))] + ["all"]
+    totals = {title: {**{r["group"]: r["ms"] for r in rows}, "all": sum(r["ms"] for r in rows)}
+              for title, rows in profiles.items()}
+    return [{"group": group, **{title: totals[title][group] for title in profiles}} for group in groups]

@@ -1,5 +1,6 @@
 """Where a training step's time goes and what each lever buys: images per second of fit's own step, taking turns."""
 import itertools
+import resource
 import statistics
 import time
 from dataclasses import dataclass, replace
@@ -176,3 +177,18 @@ def evaluation_rows(data, cfg, *, sizes=(100, 1000, 10000), repeats=3):
     base = len(labels) / statistics.median(seconds[cfg.eval_batch_size]) if cfg.eval_batch_size in sizes else None
     return [dict(batch_size=size, images_per_second=len(labels) / statistics.median(s),
                  ratio=len(labels) / statistics.median(s) / base if base else None) for size, s in seconds.items()]
+
+
+def faults_per_step(data, cfg, step, *, steps=20):
+    """Minor page faults (first touches of freshly mapped pages) per training step of fit's step as `step` says."""
+    timed = TimedStep(data, cfg, step, pick_device(cfg.device))
+    timed.images_per_second(1)  # warm-up, with the step's allocator setting
+    keep_freed_memory(step.keep_memory)
+    try:
+        batches = iter(timed.batches)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(steps):
+            timed(*next(batches))
+        return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / steps
+    finally:
+        keep_freed_memory()

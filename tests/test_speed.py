@@ -1,4 +1,3 @@
-import resource
 from dataclasses import replace
 
 import pytest
@@ -6,7 +5,8 @@ import torch
 
 from mnist_lib.allocator import keep_freed_memory
 from mnist_lib.config import RunConfig
-from mnist_lib.speed import FAST, TODAY, TimedStep, evaluation_rows, lever_rows, lever_steps, taking_turns
+from mnist_lib.speed import (FAST, TODAY, TimedStep, evaluation_rows, faults_per_step, lever_rows, lever_steps,
+                             taking_turns)
 
 CFG = RunConfig()  # the final recipe's model and augmentation
 CPU = torch.device("cpu")
@@ -63,26 +63,10 @@ def test_evaluation_rows_compare_batch_sizes_to_fits(data):
     assert [r["batch_size"] for r in rows] == [50, 100] and rows[1]["ratio"] == 1.0
 
 
-def faults_per_step(timed, steps=4):
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    batches = iter(timed.batches)
-    for _ in range(steps):
-        timed(*next(batches))
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / steps
-
-
 def test_keeping_freed_memory_stops_the_page_faults_of_every_step(data):
     """The final network's step frees and allocates the same activations each step: by default glibc maps them
     afresh and every first touch of a page faults; kept, the memory serves again."""
-    timed = TimedStep(data, CFG, FAST, CPU)
-    if not keep_freed_memory(False):
+    if not keep_freed_memory(True):
         pytest.skip("no glibc mallopt on this platform")
-    try:
-        faults_per_step(timed)
-        default = faults_per_step(timed)
-        keep_freed_memory(True)
-        faults_per_step(timed)
-        kept = faults_per_step(timed)
-    finally:
-        keep_freed_memory(True)
+    default, kept = faults_per_step(data, CFG, TODAY, steps=4), faults_per_step(data, CFG, FAST, steps=4)
     assert default > 500 and kept < default / 10, (default, kept)
