@@ -12,7 +12,7 @@ from .allocator import keep_freed_memory
 from .data import Augment, BatchLoader, classic_loader
 from .models import build_model
 from .runs import local_executor
-from .train import device_name, evaluate, pick_device, ran_on, train_step, weight_average
+from .train import device_name, evaluate, memory_format, pick_device, ran_on, train_step, weight_average
 
 WARMUP = 5  # untimed steps: first-call allocation and, on a GPU, kernel selection
 
@@ -59,8 +59,7 @@ class TimedStep:
 
     def __init__(self, data, cfg, step, device, batches=None):
         self.step, self.device = step, device
-        fmt = torch.channels_last if step.channels_last else torch.contiguous_format
-        self.model = build_model(cfg.model, seed=cfg.seed).to(device, memory_format=fmt)
+        self.model = build_model(cfg.model, seed=cfg.seed).to(device, memory_format=memory_format(step))
         impl = {"for-loop": dict(foreach=False), "foreach": dict(foreach=True), "fused": dict(fused=True)}
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=cfg.momentum,
                                          **impl[step.optimizer])
@@ -160,8 +159,7 @@ def evaluation_rows(data, cfg, *, sizes=(100, 1000, 10000), repeats=3):
     """Test images per second that fit's evaluation reaches with each batch size (taking turns, median), over
     cfg.test_subset images (0: all)."""
     device = pick_device(cfg.device)
-    fmt = torch.channels_last if cfg.channels_last else torch.contiguous_format
-    model = build_model(cfg.model, seed=cfg.seed).to(device, memory_format=fmt)
+    model = build_model(cfg.model, seed=cfg.seed).to(device, memory_format=memory_format(cfg))
     count = cfg.test_subset or len(data.test_labels)
     images, labels = data.test_images[:count].to(device), data.test_labels[:count].to(device)
     loaders = {size: BatchLoader(images, labels, batch_size=size, mean=data.mean, std=data.std, shuffle=False)

@@ -243,7 +243,7 @@ def ran_on(name, threads):
 
 
 def memory_format(cfg):
-    """The layout of activations and weights. With one input channel the images are already channels-last, and
+    """The layout of activations and weights that cfg (a RunConfig, or a speed.Step) names. With one input channel the images are already channels-last, and
     the first convolution's channels-last weights carry the layout through the network."""
     return torch.channels_last if cfg.channels_last else torch.contiguous_format
 
