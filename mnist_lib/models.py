@@ -149,10 +149,9 @@ class ConvHeadNet(nn.Module):
 
 class SeparableNet(nn.Module):
     """ConvHeadNet's layout with separable convolutions after the first: the same depth and receptive field, one and
-    a half to three times the channels. Step 8's network; with groups, the pointwise groups of its separable blocks,
-    with ghost, which of them are ghost blocks, whose padded depthwise filters widen the receptive field beyond what
-    the comments below give for separable blocks, and with before_pool, how many of them come before the pool, where
-    a block's weights are used at four times as many positions (chapter 13)."""
+    a half to three times the channels. Step 8's network, and chapter 13's variants of it: `groups` gives each
+    separable block's pointwise groups, `ghost` which blocks are ghost blocks, `before_pool` how many blocks come
+    before the pool. The comments in forward give step 8's layout; anatomy.receptive_fields gives any variant's."""
 
     def __init__(self, *, widths, groups=None, ghost=None, before_pool=2):
         super().__init__()
@@ -170,7 +169,6 @@ class SeparableNet(nn.Module):
         self.head = SeparableHead(widths[-1])
 
     def forward(self, x):
-        # Step 8's layout; each further block before the pool takes 2 more from the maps and adds 2 to the RF.
         x = self.block1(x)  # 28 -> 26 -> 24 -> 22, RF 3 -> 5 -> 7
         x = self.transition(x)  # 22 -> 11, RF 7 -> 8
         x = self.block2(x)  # 11 -> 9 -> 7, RF 12 -> 16
@@ -201,25 +199,15 @@ WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,00
 CONV_HEAD_WIDTHS = (8, 12, 16, 8, 16, 16)
 # One and a half to three times those channels for fewer parameters: separable convolutions are that much cheaper.
 SEPARABLE_WIDTHS = (12, 24, 32, 48, 48)
-# Candidates for the smallest network that meets the target (chapter 13): step 8's layout under 4,000 parameters,
-# its channels cut evenly (A), kept wide where the maps are large (B), or kept wide after the pool (C).
-SMALL_WIDTHS = {"Small_A": (8, 16, 24, 32, 32), "Small_B": (16, 20, 24, 28, 28), "Small_C": (6, 12, 20, 36, 36)}
-# The second round (chapter 13): Small_C's early layers, and Model_6's 48 channels after the pool, paid for by
-# splitting those layers' pointwise convolutions into two groups: (widths, pointwise groups of the separable blocks).
-GROUPED_WIDTHS = {"Small_D": ((6, 12, 20, 48, 48), (1, 1, 2, 2))}
-# The third round (chapter 13), for the smallest network that does meet the target: rungs a third and two thirds of
-# the way from Small_C's widths to step 8's.
-LADDER_WIDTHS = {"Small_E": (8, 16, 24, 40, 40), "Small_F": (10, 20, 28, 44, 44)}
-# Between those two rungs (chapter 13's fifth round): channels half of the way from Small_C's widths to step 8's.
-HALFWAY_WIDTHS = {"Small_L": (9, 18, 26, 42, 42)}
-# The fourth round (chapter 13), other layouts under 4,000 parameters. Ghost blocks: (widths, which of the four
-# separable blocks are ghost blocks), Small_E's widths throughout (G) or Small_C's early and wider late (H).
-GHOST_WIDTHS = {"Small_G": ((8, 16, 24, 40, 40), (True, True, True, True)),
-                "Small_H": ((6, 12, 20, 44, 42), (False, False, True, True))}
-# Small_C's early layers and one shared block after the pool: (widths, times the shared block is applied).
-SHARED_WIDTHS = {"Small_I": ((6, 12, 20, 35), 2), "Small_J": ((6, 12, 20, 35), 3)}
-# The fifth round (chapter 13): one more separable block before the pool, the channels narrowed to stay under 4,000.
-DEEP_WIDTHS = {"Small_K": (6, 10, 16, 20, 32, 34)}
+# Step 8's layout under 4,000 parameters, kept wide after the pool (chapter 13's Small_C).
+NARROW_WIDTHS = (6, 12, 20, 36, 36)
+
+
+def widths_between(fraction, low=NARROW_WIDTHS, high=SEPARABLE_WIDTHS):
+    """Channels `fraction` of the way from low's to high's, rounded: 0 gives low, 1 gives high. One family of
+    widths, from Small_C's to step 8's, for comparing networks by size alone."""
+    return tuple(round(a + fraction * (b - a)) for a, b in zip(low, high))
+
 
 MODELS = {
     "Model_1": lambda: Baseline(),
@@ -228,16 +216,23 @@ MODELS = {
     "Model_4": lambda: Net(widths=WIDTHS, bn=True, dropout=0.05),
     "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
     "Model_6": lambda: SeparableNet(widths=SEPARABLE_WIDTHS),
-    **{name: (lambda widths=widths: SeparableNet(widths=widths))
-       for name, widths in {**SMALL_WIDTHS, **LADDER_WIDTHS, **HALFWAY_WIDTHS}.items()},
-    **{name: (lambda widths=widths, groups=groups: SeparableNet(widths=widths, groups=groups))
-       for name, (widths, groups) in GROUPED_WIDTHS.items()},
-    **{name: (lambda widths=widths, ghost=ghost: SeparableNet(widths=widths, ghost=ghost))
-       for name, (widths, ghost) in GHOST_WIDTHS.items()},
-    **{name: (lambda widths=widths, repeat=repeat: SharedNet(widths=widths, repeat=repeat))
-       for name, (widths, repeat) in SHARED_WIDTHS.items()},
-    **{name: (lambda widths=widths: SeparableNet(widths=widths, before_pool=3))
-       for name, widths in DEEP_WIDTHS.items()},
+    # Chapter 13's networks under 4,000 parameters: step 8's channels cut evenly (A), kept wide where the maps are
+    # large (B), kept wide after the pool (C); then rungs a third, two thirds and half of the way from C to step 8.
+    "Small_A": lambda: SeparableNet(widths=(8, 16, 24, 32, 32)),
+    "Small_B": lambda: SeparableNet(widths=(16, 20, 24, 28, 28)),
+    "Small_C": lambda: SeparableNet(widths=NARROW_WIDTHS),
+    "Small_E": lambda: SeparableNet(widths=widths_between(1 / 3)),
+    "Small_F": lambda: SeparableNet(widths=widths_between(2 / 3)),
+    "Small_L": lambda: SeparableNet(widths=widths_between(1 / 2)),
+    # Other layouts: C's early channels with 48 late, paid for by grouped pointwise convolutions (D); ghost blocks
+    # throughout at Small_E's widths (G) or late at wider ones (H); one shared block after the pool, applied twice
+    # (I) or three times (J); a third separable block before the pool (K).
+    "Small_D": lambda: SeparableNet(widths=(6, 12, 20, 48, 48), groups=(1, 1, 2, 2)),
+    "Small_G": lambda: SeparableNet(widths=widths_between(1 / 3), ghost=(True, True, True, True)),
+    "Small_H": lambda: SeparableNet(widths=(6, 12, 20, 44, 42), ghost=(False, False, True, True)),
+    "Small_I": lambda: SharedNet(widths=(6, 12, 20, 35), repeat=2),
+    "Small_J": lambda: SharedNet(widths=(6, 12, 20, 35), repeat=3),
+    "Small_K": lambda: SeparableNet(widths=(6, 10, 16, 20, 32, 34), before_pool=3),
 }
 
 
