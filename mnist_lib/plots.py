@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from .data import random_affine
+from .report import confusion_matrix
 from .train import TARGET_ACCURACY, TARGET_PARAMS, runs_by_model, summarise
 
 
@@ -63,11 +64,6 @@ def plot_misclassified(images, labels, preds, limit=None):
     return plot_digits(images[wrong], [f"{labels[i]} -> {preds[i]}" for i in wrong.tolist()], ncols=12)
 
 
-def confusion_matrix(labels, preds, classes=10):
-    """counts[true, predicted]."""
-    return torch.bincount(labels * classes + preds, minlength=classes * classes).reshape(classes, classes)
-
-
 def plot_confusion(labels, preds):
     counts = confusion_matrix(labels, preds).numpy()
     off_diagonal = counts - np.diag(np.diag(counts))
@@ -84,20 +80,20 @@ def plot_confusion(labels, preds):
     return fig
 
 
-def plot_accuracy_vs_params(summaries):
+def plot_accuracy_vs_params(rows):
     """Left: best test accuracy against parameters (log scale), with the budget and the bar marked.
     Right: the same runs in step order, where the models under the budget no longer overlap.
-    summaries: dicts with keys name, params, best_test, last5_min; each bar runs down to last5_min."""
+    rows: run_row's rows (run, parameters, best_test, last5_min), each bar running down to last5_min."""
     fig, (ax, ax_steps) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw=dict(width_ratios=(3, 2)))
-    for i, s in enumerate(summaries):
-        spread = [[s["best_test"] - s["last5_min"]], [0]]
-        ax.errorbar(s["params"], s["best_test"], yerr=spread, fmt="o", color=f"C{i}", capsize=3)
-        ax.annotate(s["name"], (s["params"], s["best_test"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
-        ax_steps.errorbar(i, s["best_test"], yerr=spread, fmt="o", color=f"C{i}", capsize=3)
+    for i, r in enumerate(rows):
+        spread = [[r["best_test"] - r["last5_min"]], [0]]
+        ax.errorbar(r["parameters"], r["best_test"], yerr=spread, fmt="o", color=f"C{i}", capsize=3)
+        ax.annotate(r["run"], (r["parameters"], r["best_test"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        ax_steps.errorbar(i, r["best_test"], yerr=spread, fmt="o", color=f"C{i}", capsize=3)
     ax.axvline(TARGET_PARAMS, color="C3", ls="--", lw=1, label=f"{TARGET_PARAMS:,} parameters")
     ax.set(xscale="log", xlabel="trainable parameters", ylabel="test accuracy (%)",
            title="best test accuracy; bar down to the lowest of the last 5 epochs")
-    ax_steps.set(xticks=range(len(summaries)), xticklabels=[s["name"] for s in summaries], xlabel="step",
+    ax_steps.set(xticks=range(len(rows)), xticklabels=[r["run"] for r in rows], xlabel="step",
                  title="the same, step by step")
     for a in (ax, ax_steps):
         a.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")

@@ -1,4 +1,5 @@
-"""Tables built from recorded runs, for the book's Results and comparisons."""
+"""Tables built from recorded runs, for the book's Results and comparisons: one numeric row per run, and one
+renderer that takes every header from LABELS and every number format from FORMATS."""
 import html
 import statistics
 
@@ -7,43 +8,66 @@ from torchvision.transforms import functional as TF
 
 from .anatomy import final_receptive_field, macs
 from .models import build_model
-from .plots import confusion_matrix
-from .train import TARGET_ACCURACY, History, predict, ran_on, runs_by_model, summarise
+from .train import TARGET_ACCURACY, predict, ran_on, runs_by_model, summarise
 
 PERCENT = "{:.2f}"
+INTERVAL = "{:.2f}-{:.2f}"
+
+# The header each key of a row is shown under. A key missing here is shown as itself, as the rows of other modules
+# (receptive_fields, dataset_stats, speed's) are; so none of their keys (rf, images, group, ...) may appear here.
+LABELS = {"best_train": "best train %", "best_test": "best test %", "last5_mean": "last-5 mean %",
+          "last5_min": "last-5 min %", "first_at": f"first epoch ≥ {TARGET_ACCURACY:.2f} %", "met": "target met",
+          "seconds_per_epoch": "s / epoch", "macs": "MACs", "receptive_field": "RF",
+          "seed_group": "runs", "met_of": "met", "met_interval": "met 95 % interval",
+          "last5_min_mean": "last-5 min mean %", "last5_min_interval": "95 % interval", "lowest": "lowest %",
+          "highest": "highest %", "true_digit": "true digit", "read_as": "read as", "misread_share": "misread %"}
+
+# The format string of each key; a tuple fills the fields of its format. Any other value is shown with str().
+FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_test": PERCENT, "last5_mean": PERCENT,
+           "last5_min": PERCENT, "seconds_per_epoch": "{:.1f}", "met_of": "{}/{}", "met_interval": INTERVAL,
+           "last5_min_mean": PERCENT, "last5_min_interval": INTERVAL, "lowest": PERCENT, "highest": PERCENT,
+           "misread_share": PERCENT}
+
+# The columns each kind of table picks from run_row's rows, in the order the reader sees them.
+STEP_COLUMNS = ("run", "model", "parameters", "macs", "receptive_field", "epochs", "best_train", "best_test",
+                "last5_min", "first_at", "met", "seconds_per_epoch")
+SEED_COLUMNS = ("seed", "best_train", "best_test", "last5_min", "first_at", "met")
+CANDIDATE_COLUMNS = ("run", "parameters", "last5_mean", "last5_min")
 
 
-def table_cells(rows, formats=None):
-    """The header and the display strings of rows of equal keys; formats maps a key to a format string."""
-    formats = formats or {}
-    keys = list(rows[0])
+def table_cells(rows, columns=None, formats=None):
+    """The headers and the display strings of rows: the given columns (all of the first row's keys by default),
+    each headed by its label and shown in its format; formats overrides FORMATS for this table."""
+    columns = list(columns or rows[0])
+    formats = {**FORMATS, **(formats or {})}
 
     def cell(key, value):
         if value is None:
             return "–"
-        if isinstance(value, bool):
+        if isinstance(value, bool):  # before any number format: a bool is an int
             return "yes" if value else "no"
-        return formats.get(key, "{}").format(value)
+        fmt = formats.get(key, "{}")
+        return fmt.format(*value) if isinstance(value, tuple) else fmt.format(value)
 
-    return keys, [[cell(k, row[k]) for k in keys] for row in rows]
+    return [LABELS.get(key, key) for key in columns], [[cell(key, row[key]) for key in columns] for row in rows]
 
 
-def markdown_table(rows, formats=None):
-    """Rows of equal keys as a Markdown table."""
-    keys, body = table_cells(rows, formats)
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+def markdown_table(rows, columns=None, formats=None):
+    """Rows as a Markdown table (see table_cells)."""
+    headers, body = table_cells(rows, columns, formats)
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     return "\n".join(lines + ["| " + " | ".join(cells) + " |" for cells in body])
 
 
-def html_table(rows, formats=None, note=None):
-    """Rows of equal keys as an HTML table, with a note beneath it: the form a glued table keeps when another page
-    pastes it."""
-    keys, body = table_cells(rows, formats)
+def html_table(rows, columns=None, formats=None, note=None):
+    """Rows as an HTML table (see table_cells), with a note beneath it: the form a glued table keeps when another
+    page pastes it."""
+    headers, body = table_cells(rows, columns, formats)
 
     def tr(cells, tag):
         return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
 
-    return ('<table class="table">\n<thead>' + tr(keys, "th") + "</thead>\n<tbody>\n"
+    return ('<table class="table">\n<thead>' + tr(headers, "th") + "</thead>\n<tbody>\n"
             + "\n".join(tr(cells, "td") for cells in body) + "\n</tbody>\n</table>"
             + (f"\n<p>{html.escape(note)}</p>" if note else ""))
 
@@ -58,14 +82,25 @@ def results_text(history):
 
 
 def run_row(history, name=None):
-    """One run as a row: what the model costs and what the run reached."""
-    model = build_model(history.meta["model"])
+    """One run as numbers, read off its history alone: which run it is (name, else its model) and what it reached."""
     s = summarise(history)
-    return {"run": name or history.meta["model"], "model": history.meta["model"], "parameters": s["params"],
-            "MACs": macs(model), "RF": final_receptive_field(model), "epochs": s["epochs"],
-            "best train %": s["best_train"], "best test %": s["best_test"], "last-5 min %": s["last5_min"],
-            "first epoch ≥ 99.40 %": s["first_at"], "target met": s["met"],
-            "s / epoch": s["seconds_per_epoch"]}
+    model = history.meta.get("model")
+    return {"run": model if name is None else name, "model": model, "seed": history.meta.get("seed"),
+            "parameters": s["params"], "epochs": s["epochs"], "best_train": s["best_train"],
+            "best_test": s["best_test"], "last5_mean": s["last5_mean"], "last5_min": s["last5_min"],
+            "first_at": s["first_at"], "met": s["met"], "seconds_per_epoch": s["seconds_per_epoch"]}
+
+
+def run_rows(histories):
+    """run_row of each run of histories ({key: History}), named by its key, in their order."""
+    return [run_row(history, key) for key, history in histories.items()]
+
+
+def model_costs(name):
+    """What the named model costs, counted on it built afresh: multiply-adds per image and final receptive field.
+    Kept out of run_row, which reads a history alone."""
+    model = build_model(name)
+    return {"macs": macs(model), "receptive_field": final_receptive_field(model)}
 
 
 def ran_on_note(runs):
@@ -76,30 +111,6 @@ def ran_on_note(runs):
     if len(machines) == 1:
         return f"Every run ran on {next(iter(machines))}."
     return "Ran on " + "; ".join(f"{machine}: {', '.join(names)}" for machine, names in machines.items()) + "."
-
-
-RUN_FORMATS = {"parameters": "{:,}", "MACs": "{:,}", "best train %": PERCENT, "best test %": PERCENT,
-               "last-5 min %": PERCENT, "s / epoch": "{:.1f}"}
-
-
-def runs_table(paths):
-    """A Markdown table of the histories at `paths` (a dict name -> history.json path), where they ran beneath."""
-    runs = {name: History.load(path) for name, path in paths.items()}
-    return markdown_table([run_row(history, name) for name, history in runs.items()], RUN_FORMATS) + \
-        "\n\n" + ran_on_note(runs)
-
-
-SEED_FORMATS = {"best train %": PERCENT, "best test %": PERCENT, "last-5 min %": PERCENT}
-
-
-def seed_rows(histories):
-    """One row per seed: best train and test accuracy, last-5 minimum, first epoch at the bar, target met."""
-    rows = []
-    for seed, history in sorted(histories.items()):
-        s = summarise(history)
-        rows.append({"seed": seed, "best train %": s["best_train"], "best test %": s["best_test"],
-                     "last-5 min %": s["last5_min"], "first epoch ≥ 99.40 %": s["first_at"], "target met": s["met"]})
-    return rows
 
 
 def seed_summary(histories):
@@ -115,20 +126,6 @@ def seed_summary(histories):
             "best_train": f"{statistics.mean(s['best_train'] for s in summaries):.2f} %"}
 
 
-# The number formats of the columns that candidate_rows and model_rows share.
-CANDIDATE_FORMATS = {"parameters": "{:,}", "last-5 mean %": PERCENT, "last-5 min %": PERCENT}
-
-
-def candidate_rows(histories):
-    """One row per run ({name: History}): parameters and its accuracy over the last 5 epochs, mean and lowest."""
-    rows = []
-    for name, history in histories.items():
-        s = summarise(history)
-        rows.append({"run": name, "parameters": s["params"], "last-5 mean %": s["last5_mean"],
-                     "last-5 min %": s["last5_min"]})
-    return rows
-
-
 def model_rows(histories):
     """One row per model over its runs ({key: History}): parameters, runs, how many of them met the target, the
     last-5 mean averaged over the runs, and the lowest accuracy of any run's last 5 epochs."""
@@ -136,21 +133,20 @@ def model_rows(histories):
     for name, runs in runs_by_model(histories).items():
         runs = [summarise(history) for history in runs.values()]
         rows.append({"model": name, "parameters": runs[0]["params"], "runs": len(runs),
-                     "target met": sum(s["met"] for s in runs),
-                     "last-5 mean %": statistics.mean(s["last5_mean"] for s in runs),
-                     "last-5 min %": min(s["last5_min"] for s in runs)})
+                     "met": sum(s["met"] for s in runs), "last5_mean": statistics.mean(s["last5_mean"] for s in runs),
+                     "last5_min": min(s["last5_min"] for s in runs)})
     return rows
 
 
 def best_of(rows, names):
     """The row, among those of the named models, with the highest last-5 mean."""
-    return max((row for row in rows if row["model"] in names), key=lambda row: row["last-5 mean %"])
+    return max((row for row in rows if row["model"] in names), key=lambda row: row["last5_mean"])
 
 
 def first_to_meet(rows, names):
     """The row of the first of the named models, in their order, whose every run met the target; None if none did."""
     by_model = {row["model"]: row for row in rows}
-    return next((by_model[name] for name in names if by_model[name]["target met"] == by_model[name]["runs"]), None)
+    return next((by_model[name] for name in names if by_model[name]["met"] == by_model[name]["runs"]), None)
 
 
 def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):
@@ -175,25 +171,30 @@ def robustness_rows(models, data, shifts=(1, 2), angles=(5, 10, 15)):
             for move, how in moves]
 
 
+def confusion_matrix(labels, preds, classes=10):
+    """counts[true, predicted]."""
+    return torch.bincount(labels * classes + preds, minlength=classes * classes).reshape(classes, classes)
+
+
 def confusion_rows(labels, preds, top=5):
     """The commonest mistakes as rows (true digit, read as, count), most frequent first."""
     mistakes = confusion_matrix(labels, preds).fill_diagonal_(0).flatten()
-    return [{"true digit": int(i) // 10, "read as": int(i) % 10, "count": int(mistakes[i])}
+    return [{"true_digit": int(i) // 10, "read_as": int(i) % 10, "count": int(mistakes[i])}
             for i in mistakes.argsort(descending=True)[:top] if mistakes[i] > 0]
 
 
 def misread_rows(labels, preds):
-    """Per true digit in labels: test images, how many were misread, and the share misread."""
+    """Per true digit in labels: test images, how many were misread, and the share misread (%)."""
     counts = confusion_matrix(labels, preds)
     images, right = counts.sum(dim=1).tolist(), counts.diagonal().tolist()
-    return [{"digit": digit, "images": n, "misread": n - ok, "misread %": 100 * (n - ok) / n}
+    return [{"digit": digit, "images": n, "misread": n - ok, "misread_share": 100 * (n - ok) / n}
             for digit, (n, ok) in enumerate(zip(images, right)) if n]
 
 
 def seed_group_rows(groups):
-    """One row per group of runs ({name: {key: History}}): seeds, how many met the target with the 95 % Wilson
-    interval, and the lowest accuracy of the last 5 epochs: its mean over seeds with the 95 % interval, lowest and
-    highest."""
+    """One row per group of runs ({name: {key: History}}): seeds, how many met the target (met, seeds) with its 95 %
+    Wilson interval, and the lowest accuracy of the last 5 epochs: its mean over seeds with the 95 % interval, lowest
+    and highest."""
     from .stats import mean_interval, wilson
 
     rows = []
@@ -201,8 +202,7 @@ def seed_group_rows(groups):
         summaries = [summarise(history) for history in runs.values()]
         met, lows = sum(s["met"] for s in summaries), [s["last5_min"] for s in summaries]
         mean, low, high = mean_interval(lows)
-        k_low, k_high = wilson(met, len(lows))
-        rows.append({"runs": name, "seeds": len(lows), "met": f"{met}/{len(lows)}",
-                     "met 95 % interval": f"{k_low:.2f}-{k_high:.2f}", "last-5 min mean %": mean,
-                     "95 % interval": f"{low:.2f}-{high:.2f}", "lowest %": min(lows), "highest %": max(lows)})
+        rows.append({"seed_group": name, "seeds": len(lows), "met_of": (met, len(lows)),
+                     "met_interval": wilson(met, len(lows)), "last5_min_mean": mean, "last5_min_interval": (low, high),
+                     "lowest": min(lows), "highest": max(lows)})
     return rows

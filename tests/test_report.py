@@ -1,23 +1,72 @@
 """Tables and summaries built from recorded runs and predictions."""
+import importlib
+
 import pytest
 import torch
 import torch.nn as nn
 
-from mnist_lib.report import (best_of, candidate_rows, confusion_rows, first_to_meet, html_table, markdown_table,
-                              misread_rows, model_rows, ran_on_note, robustness_rows, seed_group_rows,
-                              seed_rows, seed_summary)
-from mnist_lib.train import History
+from mnist_lib import report
+from mnist_lib.report import (CANDIDATE_COLUMNS, LABELS, SEED_COLUMNS, STEP_COLUMNS, best_of, confusion_matrix,
+                              confusion_rows, first_to_meet, html_table, markdown_table, misread_rows, model_costs,
+                              model_rows, ran_on_note, robustness_rows, run_row, run_rows, seed_group_rows,
+                              seed_summary, table_cells)
+from mnist_lib.train import TARGET_ACCURACY, History
 
 
-def history(test_accs, params=7000):
-    return History({"params": params}, [{"epoch": i + 1, "train_acc": 99.0, "test_acc": a, "seconds": 1.0}
-                                        for i, a in enumerate(test_accs)])
+def history(test_accs, params=7000, **meta):
+    return History({"params": params, **meta}, [{"epoch": i + 1, "train_acc": 99.0, "test_acc": a, "seconds": 1.0}
+                                                for i, a in enumerate(test_accs)])
+
+
+def test_run_row_reads_every_figure_off_the_history():
+    accs = [98.0] * 8 + [99.41, 99.3, 99.45, 99.42, 99.5, 99.39, 99.44]  # first at the bar in epoch 9
+    row = run_row(history(accs, model="Model_6", seed=3), "step 8")
+    assert row == {"run": "step 8", "model": "Model_6", "seed": 3, "parameters": 7000, "epochs": 15,
+                   "best_train": 99.0, "best_test": 99.5, "last5_mean": pytest.approx(99.44),
+                   "last5_min": 99.39, "first_at": 9, "met": False, "seconds_per_epoch": 1.0}
+    assert run_row(history([99.0] * 10 + [99.4] * 5, model="Model_6"))["run"] == "Model_6"  # unnamed: its model
+    met = run_row(history([99.0] * 10 + [99.4] * 5))
+    assert (met["last5_min"], met["first_at"], met["met"]) == (99.4, 11, True)
+    never = run_row(history([99.0] * 15))
+    assert (never["first_at"], never["met"]) == (None, False)
+
+
+def test_run_rows_name_each_row_by_its_key_in_order():
+    rows = run_rows({2: history([99.0] * 15, seed=2), 1: history([99.5] * 15, seed=1)})
+    assert [(row["run"], row["seed"], row["met"]) for row in rows] == [(2, 2, False), (1, 1, True)]
+
+
+def test_model_costs_count_the_built_model():
+    assert model_costs("Model_6") == {"macs": 1_082_546, "receptive_field": 28}  # as chapter 10's table shows them
+
+
+def test_every_column_set_is_labelled_and_keeps_the_readers_order():
+    row = run_row(history([99.0] * 10 + [99.4] * 5, model="Model_6", seed=1), "a")
+    rows = [row | {"macs": 1234567, "receptive_field": 28}]  # as model_costs adds them
+    assert table_cells(rows, STEP_COLUMNS) == (
+        ["run", "model", "parameters", "MACs", "RF", "epochs", "best train %", "best test %", "last-5 min %",
+         f"first epoch ≥ {TARGET_ACCURACY:.2f} %", "target met", "s / epoch"],
+        [["a", "Model_6", "7,000", "1,234,567", "28", "15", "99.00", "99.40", "99.40", "11", "yes", "1.0"]])
+    assert table_cells(rows, SEED_COLUMNS)[0] == ["seed", "best train %", "best test %", "last-5 min %",
+                                                  f"first epoch ≥ {TARGET_ACCURACY:.2f} %", "target met"]
+    assert table_cells(rows, CANDIDATE_COLUMNS) == (["run", "parameters", "last-5 mean %", "last-5 min %"],
+                                                    [["a", "7,000", "99.40", "99.40"]])
+
+
+def test_the_first_at_header_follows_the_target(monkeypatch):
+    assert LABELS["first_at"] == f"first epoch ≥ {TARGET_ACCURACY:.2f} %"
+    monkeypatch.setattr("mnist_lib.train.TARGET_ACCURACY", 99.5)
+    try:  # the labels are built when report is imported, so import it again under the moved target
+        assert importlib.reload(report).markdown_table([{"first_at": 3}]).startswith("| first epoch ≥ 99.50 % |")
+    finally:
+        monkeypatch.undo()
+        importlib.reload(report)
 
 
 def test_seed_summary_counts_the_seeds_that_meet_the_target():
     runs = {1: history([99.0] * 10 + [99.4] * 5), 2: history([99.0] * 10 + [99.5, 99.39, 99.5, 99.5, 99.5]),
             3: history([99.0] * 10 + [99.45] * 5)}
-    assert [r["target met"] for r in seed_rows(runs)] == [True, False, True]
+    assert [r["met"] for r in run_rows(runs)] == [True, False, True]
     summary = seed_summary(runs)
     assert summary["seeds_met"] == "2/3" and summary["last5_worst"] == "99.39 %"
     assert summary["last5_mean"].startswith("99.41 ± ")
@@ -29,7 +78,8 @@ def test_confusion_rows_list_the_commonest_mistakes_first():
     labels = torch.tensor([0, 1, 2, 2, 9, 9, 9, 4])
     preds = torch.tensor([0, 1, 3, 2, 4, 4, 7, 9])
     rows = confusion_rows(labels, preds, top=2)
-    assert rows == [{"true digit": 9, "read as": 4, "count": 2}, {"true digit": 4, "read as": 9, "count": 1}]
+    assert rows == [{"true_digit": 9, "read_as": 4, "count": 2}, {"true_digit": 4, "read_as": 9, "count": 1}]
+    assert table_cells(rows)[0] == ["true digit", "read as", "count"]
     assert confusion_rows(labels, labels) == []
 
 
@@ -38,24 +88,42 @@ def test_misread_rows_count_errors_per_true_digit():
     preds = torch.tensor([3, 2, 4, 9, 9, 4])
     rows = {r["digit"]: r for r in misread_rows(labels, preds)}
     assert set(rows) == {2, 4, 9}
-    assert (rows[2]["misread"], rows[2]["misread %"]) == (1, 50.0)
+    assert (rows[2]["misread"], rows[2]["misread_share"]) == (1, 50.0)
     assert (rows[9]["images"], rows[9]["misread"]) == (3, 1) and rows[4]["misread"] == 0
+    assert table_cells([rows[9]]) == (["digit", "images", "misread", "misread %"], [["9", "3", "1", "33.33"]])
+
+
+def test_confusion_matrix_counts_true_against_predicted():
+    counts = confusion_matrix(torch.tensor([0, 1, 1, 2]), torch.tensor([0, 1, 2, 2]), classes=3)
+    assert counts.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
 
 
 def test_markdown_table_formats_values_and_marks_missing_ones():
-    table = markdown_table([{"a": 1.234, "b": None, "c": True}], {"a": "{:.1f}"})
-    assert table.splitlines() == ["| a | b | c |", "|---|---|---|", "| 1.2 | – | yes |"]
+    table = markdown_table([{"a": 1.234, "b": None, "c": True, "d": 0}], formats={"a": "{:.1f}"})
+    assert table.splitlines() == ["| a | b | c | d |", "|---|---|---|---|", "| 1.2 | – | yes | 0 |"]
+
+
+def test_cells_take_labels_and_formats_from_the_maps_unless_a_table_overrides_them():
+    row = {"last5_min_mean": 99.4123, "met_of": (2, 3), "met_interval": (0.2077, 0.9385), "met": False,
+           "parameters": 12345, "rf": 11}
+    headers, [cells] = table_cells([row])
+    assert headers == ["last-5 min mean %", "met", "met 95 % interval", "target met", "parameters", "rf"]
+    assert cells == ["99.41", "2/3", "0.21-0.94", "no", "12,345", "11"]  # rf: another module's key, as it is
+    assert table_cells([row], ["last5_min_mean"], {"last5_min_mean": "{:.3f}"}) == (["last-5 min mean %"],
+                                                                                     [["99.412"]])
 
 
 def test_html_table_holds_the_same_cells_escaped():
-    table = html_table([{"a <b>": 1.234, "c": False}], {"a <b>": "{:.1f}"})
+    table = html_table([{"a <b>": 1.234, "c": False}], formats={"a <b>": "{:.1f}"})
     assert "<th>a &lt;b&gt;</th><th>c</th>" in table and "<td>1.2</td><td>no</td>" in table
+    assert "<th>last-5 min %</th></tr>" in html_table([{"run": "x", "last5_min": 99.4}], ["last5_min"])
     assert html_table([{"a": 1}], note="ran on <cpu>").endswith("</table>\n<p>ran on &lt;cpu&gt;</p>")
 
 
-def test_candidate_rows_give_each_runs_last_five_epochs():
-    rows = candidate_rows({"a": history([99.0] * 10 + [99.30, 99.20, 99.25, 99.30, 99.25])})
-    assert rows == [{"run": "a", "parameters": 7000, "last-5 mean %": 99.26, "last-5 min %": 99.20}]
+def test_candidate_columns_give_each_runs_last_five_epochs():
+    rows = run_rows({"a": history([99.0] * 10 + [99.30, 99.20, 99.25, 99.30, 99.25])})
+    assert [{key: row[key] for key in CANDIDATE_COLUMNS} for row in rows] == [
+        {"run": "a", "parameters": 7000, "last5_mean": 99.26, "last5_min": 99.20}]
 
 
 def test_model_rows_average_each_models_runs_and_the_best_candidate_is_chosen():
@@ -67,7 +135,7 @@ def test_model_rows_average_each_models_runs_and_the_best_candidate_is_chosen():
             "b 1": run("b", 3950, [99.36] * 5), "b 2": run("b", 3950, [99.34] * 5)}
     rows = {row["model"]: row for row in model_rows(runs)}
     assert list(rows) == ["big", "a", "b"] and rows["a"]["runs"] == 2 and rows["a"]["parameters"] == 3900
-    assert round(rows["a"]["last-5 mean %"], 3) == 99.33 and rows["a"]["last-5 min %"] == 99.20
+    assert round(rows["a"]["last5_mean"], 3) == 99.33 and rows["a"]["last5_min"] == 99.20
     assert best_of(list(rows.values()), ["a", "b"])["model"] == "b"  # 99.35 against 99.33
     assert best_of(list(rows.values()), ["big", "a", "b"])["model"] == "big"
 
@@ -79,7 +147,8 @@ def test_first_to_meet_climbs_to_the_first_model_whose_every_run_met_the_target(
 
     rows = model_rows({**runs("e", [99.45] * 5, [99.45] * 4 + [99.39]), **runs("f", [99.41] * 5, [99.40] * 5),
                        **runs("g", [99.6] * 5, [99.6] * 5)})
-    assert [(row["runs"], row["target met"]) for row in rows] == [(2, 1), (2, 2), (2, 2)]
+    assert [(row["runs"], row["met"]) for row in rows] == [(2, 1), (2, 2), (2, 2)]
+    assert table_cells(rows)[0] == ["model", "parameters", "runs", "target met", "last-5 mean %", "last-5 min %"]
     assert first_to_meet(rows, ["e", "f", "g"])["model"] == "f"  # e misses on one run by a single epoch
     assert first_to_meet(rows, ["g", "f"])["model"] == "g"
     assert first_to_meet(rows, ["e"]) is None
@@ -109,10 +178,15 @@ def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
     runs = {seed: history([low] * 15) for seed, low in ((1, 99.5), (2, 99.3), (3, 99.4))}
     rows = seed_group_rows({"a": runs})
     row = rows[0]
-    assert (row["runs"], row["seeds"], row["met"]) == ("a", 3, "2/3") and row["met 95 % interval"] == "0.21-0.94"
+    assert (row["seed_group"], row["seeds"], row["met_of"]) == ("a", 3, (2, 3))
+    assert row["met_interval"] == (pytest.approx(0.2077, abs=1e-4), pytest.approx(0.9385, abs=1e-4))
     # mean 99.4, stdev 0.1, t(0.975, 2) = 4.303: 99.4 +- 0.248
-    assert row["last-5 min mean %"] == pytest.approx(99.4) and row["95 % interval"] == "99.15-99.65"
-    assert (row["lowest %"], row["highest %"]) == (99.3, 99.5)
+    assert row["last5_min_mean"] == pytest.approx(99.4)
+    assert row["last5_min_interval"] == (pytest.approx(99.152, abs=1e-3), pytest.approx(99.648, abs=1e-3))
+    assert (row["lowest"], row["highest"]) == (99.3, 99.5)
+    assert table_cells(rows) == (["runs", "seeds", "met", "met 95 % interval", "last-5 min mean %", "95 % interval",
+                                  "lowest %", "highest %"],
+                                 [["a", "3", "2/3", "0.21-0.94", "99.40", "99.15-99.65", "99.30", "99.50"]])
 
 
 def test_where_runs_ran_is_said_once_for_all_of_them_or_per_machine():
