@@ -138,17 +138,6 @@ def model_rows(histories):
     return rows
 
 
-def best_of(rows, names):
-    """The row, among those of the named models, with the highest last-5 mean."""
-    return max((row for row in rows if row["model"] in names), key=lambda row: row["last5_mean"])
-
-
-def first_to_meet(rows, names):
-    """The row of the first of the named models, in their order, whose every run met the target; None if none did."""
-    by_model = {row["model"]: row for row in rows}
-    return next((by_model[name] for name in names if by_model[name]["met"] == by_model[name]["runs"]), None)
-
-
 def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):
     """Test accuracy (%) with every test digit shifted by (x, y) pixels and rotated by angle degrees."""
     images = TF.affine(data.test_images, angle=angle, translate=list(shift), scale=1.0, shear=[0.0],
