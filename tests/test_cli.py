@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from mnist_lib.models import model_names
+from test_models import HAND_COUNTS
 
 
 def cli(*args, env=None):
@@ -14,7 +15,8 @@ def cli(*args, env=None):
 def test_models_lists_every_model_with_its_size():
     out = cli("models")
     assert out.returncode == 0
-    assert all(name in out.stdout for name in model_names()) and "7,746" in out.stdout
+    rows = [line.split() for line in out.stdout.splitlines()[1:]]
+    assert {row[0]: row[1] for row in rows} == {name: f"{HAND_COUNTS[name]:,}" for name in model_names()}
 
 
 def test_train_writes_history_and_weights(tmp_path):

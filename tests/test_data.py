@@ -4,7 +4,8 @@ import pytest
 import torch
 from torchvision import transforms
 
-from mnist_lib.data import Augment, BatchLoader, DataError, classic_loader, load_mnist, random_affine
+from mnist_lib.data import (IDX_SHA256, Augment, BatchLoader, DataError, classic_loader, load_mnist, random_affine,
+                            sha256)
 
 # From ../shared/data/README.md: the canonical set's first labels and per-class counts.
 FIRST_TRAIN = [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
@@ -26,6 +27,7 @@ def test_labels_are_the_canonical_ones(data):
 
 
 def test_normalisation_comes_from_the_training_set(data):
+    # 0.1307 and 0.3081: the mean and std of MNIST's training pixels as published, e.g. in PyTorch's MNIST example
     assert data.mean == pytest.approx(0.1307, abs=1e-4) and data.std == pytest.approx(0.3081, abs=1e-4)
     loader = BatchLoader(data.train_images, data.train_labels, batch_size=60000, mean=data.mean, std=data.std)
     x, _ = next(iter(loader))
@@ -53,7 +55,10 @@ def test_truncated_file_is_named_and_refused(offline_copy):
     gz.write_bytes(gz.read_bytes()[:100000])
     with pytest.raises(DataError, match="train-images-idx3-ubyte.gz cannot be decompressed"):
         load_mnist(offline_copy)
-    assert not list((offline_copy.parent / "cache").rglob("*.gz.*")), "a half-written file was left behind"
+    cache = offline_copy.parent / "cache"
+    stray = [str(p.relative_to(cache)) for p in cache.rglob("*")
+             if p.is_file() and not (p.name in IDX_SHA256 and sha256(p) == IDX_SHA256[p.name])]
+    assert not stray, f"the cache holds files other than complete canonical ones: {stray}"
 
 
 def test_missing_file_is_named(offline_copy):
@@ -80,12 +85,67 @@ def test_augmented_images_stay_finite_in_range_and_differ_per_sample(data):
     assert all(not torch.allclose(flat[0], flat[i]) for i in range(1, 32))
 
 
-def test_rotation_turns_the_ink_about_the_centre(data):
+def test_rotation_keeps_the_ink_mass(data):
     # an image rotated by up to 15 degrees keeps its ink mass roughly (bilinear resampling loses a little)
     x = data.train_images[:256]
     out = random_affine(x, Augment(rotation=15), torch.Generator().manual_seed(1))
     ratio = out.sum((1, 2, 3)) / x.sum((1, 2, 3))
     assert ((ratio > 0.9) & (ratio < 1.1)).all()
+
+
+CENTRE = 13.5  # the middle of pixels 0 to 27, about which random_affine turns and zooms
+
+
+def ink_moments(images):
+    """Per image: its ink, the ink's centroid (row, column) and its principal axis in degrees from the rows."""
+    ink = images[:, 0]
+    rows, cols = torch.arange(28.0).view(1, 28, 1), torch.arange(28.0).view(1, 1, 28)
+    mass = ink.sum((1, 2))
+    row, col = (ink * rows).sum((1, 2)) / mass, (ink * cols).sum((1, 2)) / mass
+    dr, dc = rows - row[:, None, None], cols - col[:, None, None]
+
+    def moment(a, b):
+        return (ink * a * b).sum((1, 2)) / mass
+
+    axis = torch.rad2deg(0.5 * torch.atan2(2 * moment(dr, dc), moment(dc, dc) - moment(dr, dr)))
+    return mass, row, col, axis
+
+
+def test_rotation_turns_the_ink_about_the_centre():
+    bars = torch.zeros(64, 1, 28, 28)
+    bars[:, :, 13:15, 4:24] = 1  # 2 by 20 pixels through the centre: its principal axis lies along the rows
+    assert (ink_moments(bars)[3] == 0).all()
+    axes = {}
+    for limit in (30, 60):
+        _, row, col, axes[limit] = ink_moments(random_affine(bars, Augment(rotation=limit),
+                                                             torch.Generator().manual_seed(0)))
+        assert ((row - CENTRE).abs() < 0.01).all() and ((col - CENTRE).abs() < 0.01).all()
+        assert axes[limit].abs().max() <= limit + 1 and axes[limit].abs().max() > limit / 2
+    # the same generator draws the same fractions of the range: twice the range turns each bar twice as far
+    torch.testing.assert_close(axes[60], 2 * axes[30], atol=1, rtol=0)
+
+
+def test_translation_shifts_the_ink_within_its_range():
+    blobs = torch.zeros(256, 1, 28, 28)
+    blobs[:, :, 13:15, 13:15] = 1  # 2 by 2 pixels about the centre
+    aug = Augment(translate=0.1)
+    mass, row, col, _ = ink_moments(random_affine(blobs, aug, torch.Generator().manual_seed(0)))
+    limit = aug.translate * 28  # a fraction of the image side: 2.8 pixels either way along each axis
+    for shift in (row - CENTRE, col - CENTRE):
+        assert shift.abs().max() <= limit + 1e-3 and shift.min() < -limit / 2 and shift.max() > limit / 2
+    torch.testing.assert_close(mass, torch.full_like(mass, 4.0))  # shifted whole, none of the ink lost
+
+
+def test_zoom_scales_the_ink_within_its_range():
+    squares = torch.zeros(256, 1, 28, 28)
+    squares[:, :, 9:19, 9:19] = 1  # 10 by 10 pixels about the centre
+    aug = Augment(scale=0.2)
+    mass, row, col, _ = ink_moments(random_affine(squares, aug, torch.Generator().manual_seed(0)))
+    # a zoom z within 1 +- 0.2 scales the square's 100 pixels of ink by z squared: 0.64 to 1.44
+    area = mass / 100
+    assert area.min() >= (1 - aug.scale) ** 2 - 0.01 and area.max() <= (1 + aug.scale) ** 2 + 0.01
+    assert area.min() < (1 - aug.scale / 2) ** 2 and area.max() > (1 + aug.scale / 2) ** 2  # both ways, by over half
+    assert ((row - CENTRE).abs() < 0.01).all() and ((col - CENTRE).abs() < 0.01).all()
 
 
 def test_loader_keeps_labels_with_their_images_when_augmenting(data):
@@ -100,6 +160,16 @@ def test_shuffled_epoch_serves_every_image_once(data):
     loader = BatchLoader(data.train_images[:1000], labels, batch_size=128, mean=0.0, std=1.0, seed=3)
     served = torch.cat([y for _, y in loader])
     assert len(loader) == 8 and sorted(served.tolist()) == list(range(1000)) and not torch.equal(served, labels)
+
+
+def test_shuffled_batches_keep_each_image_with_its_label(data):
+    # the labels are the images' indices, so each served label names the image that must come with it
+    images, labels = data.train_images[:1000], torch.arange(1000)
+    loader = BatchLoader(images, labels, batch_size=128, mean=data.mean, std=data.std, seed=3)
+    batches = list(loader)
+    x, y = torch.cat([x for x, _ in batches]), torch.cat([y for _, y in batches])
+    assert not torch.equal(y, labels)
+    torch.testing.assert_close(x, (images[y] - data.mean) / data.std)
 
 
 def test_loader_refuses_mismatched_input(data):

@@ -2,8 +2,11 @@ import pytest
 import torch
 import torch.nn as nn
 
+import mnist_lib.models as models
+from fingerprints import committed, fingerprint
 from mnist_lib.models import (HALFWAY_WIDTHS, LADDER_WIDTHS, SEPARABLE_WIDTHS, SMALL_WIDTHS, GhostBlock, SeparableBlock,
-                               SharedBlock, build_model, count_parameters, model_names)
+                               WIDTHS, Net, SharedBlock, build_model, count_parameters, model_names)
+from mnist_lib.train import TARGET_PARAMS
 
 
 def conv(c_in, c_out, k=3, bias=True):
@@ -104,7 +107,7 @@ def test_output_is_ten_logits_per_image(name):
 
 
 def test_models_from_step_2_on_fit_the_budget():
-    assert all(count_parameters(build_model(n)) < 8000 for n in model_names()[1:])
+    assert all(count_parameters(build_model(n)) < TARGET_PARAMS for n in model_names()[1:])
 
 
 def test_unknown_name_lists_the_known_ones():
@@ -158,3 +161,24 @@ def test_shared_block_uses_one_convolution_each_time_and_adds_its_input():
     assert block(x).shape == x.shape and len(calls) == 3
     nn.init.zeros_(block.conv[1].weight)  # every pass then adds relu(norm(0)) = 0 with the norms' initial shift of 0
     assert torch.equal(block(x), x)
+
+
+REWRITE = "after a deliberate change to the model, run PYTHONPATH=. python tests/fingerprints.py and commit the file"
+
+
+def test_every_registered_model_and_no_other_has_a_committed_fingerprint():
+    assert set(committed()) == set(model_names()), REWRITE
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_structure_and_seeded_weights_match_the_committed_fingerprint(name):
+    assert fingerprint(name) == committed().get(name), f"{name}'s layers or initial weights changed: {REWRITE}"
+
+
+def test_a_fingerprint_sees_a_change_that_adds_no_parameter(monkeypatch):
+    before = build_model("Model_4", seed=0).state_dict()
+    # Model_4 with twice its dropout rate: the same seeded weights, another structure
+    monkeypatch.setitem(models.MODELS, "Model_4", lambda: Net(widths=WIDTHS, bn=True, dropout=0.1))
+    after = build_model("Model_4", seed=0).state_dict()
+    assert list(after) == list(before) and all(torch.equal(after[key], before[key]) for key in before)
+    assert fingerprint("Model_4") != committed()["Model_4"]

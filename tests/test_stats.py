@@ -5,12 +5,15 @@ import pytest
 
 from mnist_lib.stats import mean_interval, verdict, welch, wilson
 
+Z = statistics.NormalDist().inv_cdf(0.975)  # 1.960, the normal quantile of a two-sided 95 % interval
+
 
 def test_mean_interval_of_two_values_uses_t_with_one_degree_of_freedom():
-    # t(0.975, 1) = 12.706; the standard error of (1, 3) is stdev 1.414 / sqrt 2 = 1
+    # t with one degree of freedom is the Cauchy distribution: t(0.975, 1) = tan(pi * (0.975 - 0.5)) = 12.706;
+    # the standard error of (1, 3) is stdev 1.414 / sqrt 2 = 1
+    t = math.tan(math.pi * (0.975 - 0.5))
     mean, low, high = mean_interval([1.0, 3.0])
-    assert mean == 2.0 and high - mean == pytest.approx(12.7062, abs=1e-3)
-    assert mean - low == pytest.approx(12.7062, abs=1e-3)
+    assert mean == 2.0 and high - mean == pytest.approx(t) and mean - low == pytest.approx(t)
 
 
 def test_welch_with_equal_variances_and_sizes_matches_the_pooled_interval():
@@ -29,13 +32,16 @@ def test_an_interval_across_zero_is_not_resolved():
 
 
 def test_wilson_of_ten_out_of_ten_reaches_down_to_about_72_percent():
+    # at p = k/n = 1 the Wilson interval's low end reduces to n / (n + z^2) = 10 / 13.84 = 0.7225
     low, high = wilson(10, 10)
-    assert low == pytest.approx(0.7225, abs=1e-3) and high == pytest.approx(1.0)
+    assert low == pytest.approx(10 / (10 + Z * Z)) and high == pytest.approx(1.0)
 
 
 def test_wilson_of_half_is_symmetric():
+    # at p = 1/2 the centre stays at 1/2, the half width is z * sqrt(1/40 + z^2/400) / (1 + z^2/10) = 0.2634
     low, high = wilson(5, 10)
-    assert low == pytest.approx(1 - high) and low == pytest.approx(0.2366, abs=1e-3)
+    half = Z * math.sqrt(1 / 40 + Z * Z / 400) / (1 + Z * Z / 10)
+    assert low == pytest.approx(1 - high) and low == pytest.approx(0.5 - half)
 
 
 @pytest.mark.parametrize("call", [lambda: mean_interval([1.0]), lambda: welch([1.0], [1.0, 2.0]),
