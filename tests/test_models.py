@@ -4,8 +4,8 @@ import torch.nn as nn
 
 import mnist_lib.models as models
 from fingerprints import committed, fingerprint
-from mnist_lib.models import (HALFWAY_WIDTHS, LADDER_WIDTHS, SEPARABLE_WIDTHS, SMALL_WIDTHS, GhostBlock, SeparableBlock,
-                               WIDTHS, Net, SharedBlock, build_model, count_parameters, model_names)
+from mnist_lib.models import (NARROW_WIDTHS, SEPARABLE_WIDTHS, WIDTHS, GhostBlock, Net, SeparableBlock, SharedBlock,
+                              build_model, count_parameters, model_names, widths_between)
 from mnist_lib.train import TARGET_PARAMS
 
 
@@ -84,15 +84,11 @@ def test_every_model_has_a_hand_count():
     assert set(HAND_COUNTS) == set(model_names())
 
 
-def test_ladder_rungs_lie_a_third_and_two_thirds_of_the_way_from_small_c_to_step_8():
-    small = SMALL_WIDTHS["Small_C"]
-    for k, widths in enumerate(LADDER_WIDTHS.values(), start=1):
-        assert widths == tuple(s + k * (b - s) // 3 for s, b in zip(small, SEPARABLE_WIDTHS))
-
-
-def test_the_halfway_network_lies_half_of_the_way_from_small_c_to_step_8():
-    small = SMALL_WIDTHS["Small_C"]
-    assert HALFWAY_WIDTHS["Small_L"] == tuple(s + (b - s) // 2 for s, b in zip(small, SEPARABLE_WIDTHS))
+def test_the_width_family_runs_from_small_c_to_step_8_in_even_steps():
+    assert widths_between(0) == NARROW_WIDTHS and widths_between(1) == SEPARABLE_WIDTHS
+    for k in (1, 2):  # the rungs a third and two thirds of the way, in whole channels
+        assert widths_between(k / 3) == tuple(s + k * (b - s) // 3 for s, b in zip(NARROW_WIDTHS, SEPARABLE_WIDTHS))
+    assert widths_between(1 / 2) == tuple(s + (b - s) // 2 for s, b in zip(NARROW_WIDTHS, SEPARABLE_WIDTHS))
 
 
 @pytest.mark.parametrize("name", sorted(HAND_COUNTS))
