@@ -19,8 +19,9 @@ class Chapter:
 
     def folder(self, committed):
         """A folder of committed runs that the chapter reads or fills: itself in full form; in smoke form, a fresh
-        one under the chapter's temporary folder, so that a smoke run never reads or overwrites a committed run."""
-        return os.path.join(self.out, os.path.basename(os.path.normpath(committed))) if self.smoke else committed
+        one at the same place under the chapter's temporary folder, so that a smoke run never reads or overwrites a
+        committed run."""
+        return os.path.join(self.out, os.path.normpath(committed)) if self.smoke else committed
 
 
 def open_chapter(smoke=False, out=None):

@@ -20,7 +20,8 @@ def test_the_parameter_or_the_variable_turns_on_smoke_form_in_a_fresh_folder(mon
     for chapter in (by_parameter, by_variable):
         assert chapter.smoke and os.path.isdir(chapter.out) and not os.listdir(chapter.out)
         assert chapter.recipe(RunConfig()) == RunConfig().smoke()
-        assert chapter.folder("histories/09_reliability/step_8/") == os.path.join(chapter.out, "step_8")
+        assert chapter.folder("histories/09_reliability/step_8/") == os.path.join(
+            chapter.out, "histories", "09_reliability", "step_8")
     assert by_parameter.out != by_variable.out
 
 
