@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from .data import random_affine
-from .train import TARGET_ACCURACY, TARGET_PARAMS, runs_by_model, summarise
+from .target import TARGET_ACCURACY, TARGET_PARAMS, runs_by_model, summarise
 
 
 def plot_curves(histories, labels=None):

@@ -14,8 +14,9 @@ import yaml
 
 from mnist_lib import RunConfig
 from mnist_lib.book import chapter_parts, chapters, run_book
+from mnist_lib.history import History
 from mnist_lib.report import results_text
-from mnist_lib.train import TARGET_ACCURACY, History, meets_target, summarise
+from mnist_lib.target import TARGET_ACCURACY, meets_target, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"

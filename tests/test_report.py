@@ -1,12 +1,11 @@
 """Tables and summaries built from recorded runs and predictions."""
 import pytest
 import torch
-import torch.nn as nn
 
+from mnist_lib.history import History
 from mnist_lib.report import (best_of, candidate_rows, confusion_rows, first_to_meet, html_table, markdown_table,
-                              misread_rows, model_rows, ran_on_note, robustness_rows, seed_group_rows,
+                              misread_rows, model_rows, ran_on_note, seed_group_rows,
                               seed_rows, seed_summary)
-from mnist_lib.train import History
 
 
 def history(test_accs, params=7000):
@@ -83,26 +82,6 @@ def test_first_to_meet_climbs_to_the_first_model_whose_every_run_met_the_target(
     assert first_to_meet(rows, ["e", "f", "g"])["model"] == "f"  # e misses on one run by a single epoch
     assert first_to_meet(rows, ["g", "f"])["model"] == "g"
     assert first_to_meet(rows, ["e"]) is None
-
-
-class Always(nn.Module):
-    """Reads every image as one digit, however it is moved."""
-
-    def __init__(self, digit):
-        super().__init__()
-        self.logits = nn.Parameter(torch.eye(10)[digit])
-
-    def forward(self, x):
-        return self.logits.expand(len(x), 10)
-
-
-def test_robustness_rows_move_the_test_digits_once_per_row_and_score_each_model(data):
-    rows = robustness_rows({"ones": Always(1), "sevens": Always(7)}, data, shifts=(2,), angles=(10,))
-    assert [row["test digits"] for row in rows] == [
-        "as they are", "shifted 2 px right", "shifted 2 px left", "shifted 2 px down", "shifted 2 px up",
-        "rotated 10° anticlockwise", "rotated 10° clockwise"]
-    share = {d: 100 * (data.test_labels == d).sum().item() / len(data.test_labels) for d in (1, 7)}
-    assert all(row["ones"] == share[1] and row["sevens"] == share[7] for row in rows)
 
 
 def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
