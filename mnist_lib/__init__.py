@@ -2,7 +2,9 @@
 from .config import RunConfig
 from .data import Augment, BatchLoader, load_mnist
 from .models import build_model, count_parameters, model_names
-from .train import History, fit, meets_target, summarise
+from .history import History
+from .target import meets_target, summarise
+from .train import fit
 
 __all__ = ["RunConfig", "Augment", "BatchLoader", "load_mnist", "build_model", "count_parameters", "model_names",
            "History", "fit", "meets_target", "summarise"]

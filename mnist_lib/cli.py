@@ -51,7 +51,8 @@ def cmd_models():
 def cmd_train(args):
     from .data import load_mnist
     from .models import build_model
-    from .train import fit, meets_target, summarise
+    from .target import meets_target, summarise
+    from .train import fit
 
     cfg = RunConfig(**{name: getattr(args, name) for name, *_ in config_fields()})
     cfg = cfg.smoke() if args.smoke else cfg

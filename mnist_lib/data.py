@@ -159,20 +159,23 @@ class Augment:
             scale=(1 - self.scale, 1 + self.scale) if self.scale else None, shear=self.shear or None)
 
 
-def random_affine(images, aug, generator=None):
-    """Each image rotated, sheared, scaled and shifted by its own random draw, in one grid_sample call.
+def affine(images, angle, shift, zoom=1.0, shear=0.0):
+    """images (N, C, H, W) moved by one affine map each, in one grid_sample call (bilinear, zero padding).
 
-    Images are on a zero background (unnormalised), so the zero padding that grid_sample adds is background.
+    Each parameter is one value for every image or a tensor of one value per image. angle and shear are in degrees,
+    a positive angle anticlockwise (as torchvision's rotate; its affine turns clockwise). shift is (x, y) in
+    fractions of the image side, positive right and down, shape (N, 2) per image; it moves the digit before the
+    rotation, shear and zoom about the centre. Images are on a zero background (unnormalised), so the zero padding
+    that grid_sample adds is background.
     """
     n = images.shape[0]
 
-    def uniform(limit):
-        return (torch.rand(n, generator=generator) * 2 - 1) * limit
+    def per_image(value, *shape):
+        return torch.as_tensor(value, dtype=torch.float32).expand(n, *shape)
 
-    angle = torch.deg2rad(uniform(aug.rotation))
-    shear = torch.deg2rad(uniform(aug.shear))
-    zoom = 1 + uniform(aug.scale)
-    shift = torch.stack([uniform(aug.translate), uniform(aug.translate)], 1) * 2  # grid units span 2
+    angle, shear = torch.deg2rad(per_image(angle)), torch.deg2rad(per_image(shear))
+    zoom = per_image(zoom)
+    shift = per_image(shift, 2) * -2  # the map reads the input where the output is, in grid units that span 2
     cos, sin, tan = torch.cos(angle), torch.sin(angle), torch.tan(shear)
     # Output-to-input map: rotation composed with an x-shear, divided by the zoom.
     theta = torch.stack([
@@ -182,6 +185,21 @@ def random_affine(images, aug, generator=None):
     theta[:, :, :2] /= zoom[:, None, None]
     grid = F.affine_grid(theta.to(images), list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def random_affine(images, aug, generator=None):
+    """Each image rotated, sheared, scaled and shifted by its own random draw within aug's ranges."""
+    n = images.shape[0]
+
+    def uniform(limit):
+        return (torch.rand(n, generator=generator) * 2 - 1) * limit
+
+    # Drawn in this order, so a seed gives the augmentation it always gave.
+    angle, shear, zoom = uniform(aug.rotation), uniform(aug.shear), 1 + uniform(aug.scale)
+    shift = torch.stack([uniform(aug.translate), uniform(aug.translate)], 1)
+    # Negated so that each seed moves its digits exactly as in the committed runs (the ranges are symmetric and
+    # negation is exact).
+    return affine(images, angle, -shift, zoom, shear)
 
 
 class BatchLoader:

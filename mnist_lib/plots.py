@@ -5,7 +5,7 @@ import torch
 
 from .data import random_affine
 from .report import confusion_matrix
-from .train import TARGET_ACCURACY, TARGET_PARAMS, runs_by_model, summarise
+from .target import TARGET_ACCURACY, TARGET_PARAMS, runs_by_model, summarise
 
 
 def plot_curves(histories, labels=None):

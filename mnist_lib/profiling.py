@@ -5,8 +5,9 @@ import torch
 from torch.profiler import ProfilerActivity, profile, record_function
 
 from .data import BatchLoader
+from .evaluation import evaluate
 from .speed import FAST, TODAY, TimedStep
-from .train import evaluate, pick_device
+from .train import pick_device
 
 # Labels that fit's code (train.train_step) and profile_step put around whole phases; every op inside one is the
 # phase's. Outside them, an op is grouped by its own name (and a convolution by its weight's shape).

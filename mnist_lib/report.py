@@ -4,11 +4,11 @@ import html
 import statistics
 
 import torch
-from torchvision.transforms import functional as TF
 
 from .anatomy import final_receptive_field, macs
+from .history import ran_on
 from .models import build_model
-from .train import TARGET_ACCURACY, predict, ran_on, runs_by_model, summarise
+from .target import TARGET_ACCURACY, runs_by_model, summarise
 
 PERCENT = "{:.2f}"
 INTERVAL = "{:.2f}-{:.2f}"
@@ -136,28 +136,6 @@ def model_rows(histories):
                      "met": sum(s["met"] for s in runs), "last5_mean": statistics.mean(s["last5_mean"] for s in runs),
                      "last5_min": min(s["last5_min"] for s in runs)})
     return rows
-
-
-def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):
-    """Test accuracy (%) with every test digit shifted by (x, y) pixels and rotated by angle degrees."""
-    images = TF.affine(data.test_images, angle=angle, translate=list(shift), scale=1.0, shear=[0.0],
-                       interpolation=TF.InterpolationMode.BILINEAR)
-    preds = predict(model, images, mean=data.mean, std=data.std)
-    return 100.0 * (preds == data.test_labels).sum().item() / len(preds)
-
-
-def robustness_rows(models, data, shifts=(1, 2), angles=(5, 10, 15)):
-    """Accuracy of each model ({column: model}) under each shift (right, left, down, up) and each rotation (both
-    ways), beside the untouched set: one row per way of moving the test digits."""
-    moves = [("as they are", {})]
-    for d in shifts:
-        for name, shift in (("right", (d, 0)), ("left", (-d, 0)), ("down", (0, d)), ("up", (0, -d))):
-            moves.append((f"shifted {d} px {name}", {"shift": shift}))
-    for a in angles:
-        for sign, name in ((1, "anticlockwise"), (-1, "clockwise")):
-            moves.append((f"rotated {a}° {name}", {"angle": sign * a}))
-    return [{"test digits": move, **{column: accuracy_under(model, data, **how) for column, model in models.items()}}
-            for move, how in moves]
 
 
 def confusion_matrix(labels, preds, classes=10):

@@ -7,7 +7,8 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from .train import finished_history, fit
+from .history import finished_history
+from .train import fit
 
 
 def fit_one(cfg, out):

@@ -10,9 +10,11 @@ import torch.nn as nn
 
 from .allocator import keep_freed_memory
 from .data import Augment, BatchLoader, classic_loader
+from .evaluation import evaluate
+from .history import device_name, ran_on
 from .models import build_model
 from .runs import local_executor
-from .train import device_name, evaluate, memory_format, pick_device, ran_on, train_step, weight_average
+from .train import memory_format, pick_device, train_step, weight_average
 
 WARMUP = 5  # untimed steps: first-call allocation and, on a GPU, kernel selection
 

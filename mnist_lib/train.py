@@ -1,30 +1,18 @@
-"""Training and evaluation: fit() turns a model, the data and a RunConfig into a History."""
-import io
-import json
-import os
-import platform
+"""The training loop: fit() turns a model, the data and a RunConfig into a History."""
 import random
-import statistics
 import sys
 import time
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torchvision
 from torch.profiler import record_function
 from tqdm.auto import tqdm
 
 from .allocator import keep_freed_memory
-from .data import Augment, BatchLoader, atomic_path
-from .config import RunConfig
-from .models import build_model, count_parameters
-
-TARGET_ACCURACY = 99.40  # % on the test set
-TARGET_LAST = 5  # epochs, each of which must reach the target accuracy
-TARGET_PARAMS = 8000  # trainable parameters, strictly fewer
-TARGET_EPOCHS = 15  # at most
+from .data import Augment, BatchLoader
+from .evaluation import accuracy_of, evaluate
+from .history import History, run_meta, save_weights_atomic
 
 
 def seed_everything(seed):
@@ -44,102 +32,6 @@ def pick_device(name="auto"):
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
-
-
-def write_json_atomic(path, obj):
-    with atomic_path(path) as tmp, open(tmp, "w") as f:
-        json.dump(obj, f, indent=1)
-
-
-def save_weights_atomic(model, path):
-    # Saved through a buffer: torch names the archive inside after the file it writes, which here would be the
-    # temporary name, so the same weights would give different bytes on every run.
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    with atomic_path(path) as tmp:
-        Path(tmp).write_bytes(buffer.getvalue())
-
-
-@dataclass
-class History:
-    """One run's record: what made it (meta) and one row per finished epoch."""
-    meta: dict
-    epochs: list = field(default_factory=list)
-
-    def column(self, key):
-        return [row[key] for row in self.epochs]
-
-    @property
-    def params(self):
-        return self.meta["params"]
-
-    def save(self, path):
-        write_json_atomic(path, {"meta": self.meta, "epochs": self.epochs})
-
-    @classmethod
-    def load(cls, path):
-        with open(path) as f:
-            record = json.load(f)
-        return cls(record["meta"], record["epochs"])
-
-
-def meets_target(history, accuracy=TARGET_ACCURACY, last=TARGET_LAST, max_params=TARGET_PARAMS,
-                 max_epochs=TARGET_EPOCHS):
-    """True when the run used fewer than max_params parameters and at most max_epochs epochs,
-    and its test accuracy reached `accuracy` on each of its last `last` epochs."""
-    test = history.column("test_acc")
-    return (history.params < max_params and last <= len(test) <= max_epochs
-            and min(test[-last:]) >= accuracy)
-
-
-def first_epoch_at(history, accuracy=TARGET_ACCURACY):
-    """The first epoch (1-based) whose test accuracy reached `accuracy`, or None."""
-    return next((row["epoch"] for row in history.epochs if row["test_acc"] >= accuracy), None)
-
-
-def summarise(history):
-    """The Results figures of a run, as a dict."""
-    test = history.column("test_acc")
-    last = test[-TARGET_LAST:]
-    return dict(params=history.params, epochs=len(test), best_train=max(history.column("train_acc")),
-                best_test=max(test), last5_min=min(last), last5_max=max(last), last5_mean=statistics.mean(last),
-                first_at=first_epoch_at(history), met=meets_target(history),
-                seconds_per_epoch=sum(history.column("seconds")) / len(test))
-
-
-def runs_by_model(histories):
-    """{model: {key: History}}: runs ({key: History}) grouped by the model each trained, models in the order met."""
-    grouped = {}
-    for key, history in histories.items():
-        grouped.setdefault(history.meta["model"], {})[key] = history
-    return grouped
-
-
-def accuracy_of(correct, total):
-    # 100 * correct / total keeps 9940 of 10000 exactly 99.4, where correct / total * 100 does not.
-    return 100.0 * correct / total
-
-
-@torch.no_grad()
-def evaluate(model, loader):
-    """(mean loss, accuracy in %) over every batch of loader."""
-    model.eval()
-    loss_sum, correct, total = 0.0, 0, 0
-    for x, y in loader:
-        logits = model(x)
-        loss_sum += nn.functional.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(1) == y).sum().item()
-        total += len(y)
-    return loss_sum / total, accuracy_of(correct, total)
-
-
-@torch.no_grad()
-def predict(model, images, *, mean, std, batch_size=1000):
-    """Predicted class of each image (float in [0, 1], shape (N, 1, 28, 28))."""
-    model.eval()
-    device = next(model.parameters()).device
-    return torch.cat([model(((chunk.to(device) - mean) / std)).argmax(1).cpu()
-                      for chunk in images.split(batch_size)])
 
 
 def train_step(model, x, y, optimizer, criterion, averaged=None):
@@ -219,32 +111,10 @@ def weight_average(model, decay):
         model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
-def run_meta(cfg, model, device, eval_set):
-    return dict(config=cfg.to_dict(), model=cfg.model, params=count_parameters(model), seed=cfg.seed,
-                device=str(device), device_name=device_name(device), eval_set=eval_set,
-                threads=torch.get_num_threads(),
-                versions=dict(python=platform.python_version(), torch=torch.__version__,
-                              torchvision=torchvision.__version__))
-
-
-def device_name(device):
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    cpu = platform.processor() or platform.machine()
-    if Path("/proc/cpuinfo").is_file():
-        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), cpu)
-    return f"{cpu} ({os.cpu_count()} cores)"
-
-
-def ran_on(name, threads):
-    """Where a run ran, as every table and figure of the book labels it: the device and the CPU threads used."""
-    return f"{name}, {threads} thread(s)"
-
-
 def memory_format(cfg):
-    """The layout of activations and weights that cfg (a RunConfig, or a speed.Step) names. With one input channel the images are already channels-last, and
-    the first convolution's channels-last weights carry the layout through the network."""
+    """The layout of activations and weights that cfg (a RunConfig, or a speed.Step) names. With one input channel
+    the images are already channels-last, and the first convolution's channels-last weights carry the layout through
+    the network."""
     return torch.channels_last if cfg.channels_last else torch.contiguous_format
 
 
@@ -297,24 +167,3 @@ def fit(model, data, cfg, *, out=None, progress=True):
     if out is not None:
         save_weights_atomic(evaluated, out / "model.pt")
     return history
-
-
-def load_trained(out):
-    """The network a run saved in out (history.json names it, model.pt holds its weights), ready to evaluate."""
-    model = build_model(History.load(Path(out) / "history.json").meta["model"])
-    model.load_state_dict(torch.load(Path(out) / "model.pt"))
-    return model.eval()
-
-
-def finished_history(cfg, out, exact=False):
-    """The history saved at out if it is a complete run of cfg's recipe, else None: like the number of threads,
-    how it was computed (config.EXECUTION) does not make it another run to train. With exact, it must also have
-    been computed as cfg says, as a timing must."""
-    path = Path(out) / "history.json"
-    if not path.is_file():
-        return None
-    history = History.load(path)
-    recorded = RunConfig.from_record(history.meta["config"])
-    same = recorded == cfg if exact else recorded.recipe() == cfg.recipe()
-    complete = len(history.epochs) == cfg.epochs and (Path(out) / "model.pt").is_file()
-    return history if complete and same else None

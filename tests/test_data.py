@@ -3,9 +3,10 @@ import gzip
 import pytest
 import torch
 from torchvision import transforms
+from torchvision.transforms import functional as TF
 
-from mnist_lib.data import (IDX_SHA256, Augment, BatchLoader, DataError, classic_loader, load_mnist, random_affine,
-                            sha256)
+from mnist_lib.data import (IDX_SHA256, Augment, BatchLoader, DataError, affine, classic_loader, load_mnist,
+                            random_affine, sha256)
 
 # From ../shared/data/README.md: the canonical set's first labels and per-class counts.
 FIRST_TRAIN = [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
@@ -146,6 +147,26 @@ def test_zoom_scales_the_ink_within_its_range():
     assert area.min() >= (1 - aug.scale) ** 2 - 0.01 and area.max() <= (1 + aug.scale) ** 2 + 0.01
     assert area.min() < (1 - aug.scale / 2) ** 2 and area.max() > (1 + aug.scale / 2) ** 2  # both ways, by over half
     assert ((row - CENTRE).abs() < 0.01).all() and ((col - CENTRE).abs() < 0.01).all()
+
+
+def test_affine_shifts_right_and_down_and_turns_a_positive_angle_anticlockwise():
+    dot = torch.zeros(1, 1, 29, 29)
+    dot[0, 0, 14, 24] = 1  # right of the centre
+
+    def where(image):
+        return divmod(image.flatten().argmax().item(), 29)
+
+    assert where(affine(dot, 0, (2 / 29, 0))) == (14, 26) and where(affine(dot, 0, (0, 2 / 29))) == (16, 24)
+    assert where(affine(dot, 90, (0, 0))) == (4, 14)  # up, as the y axis points down
+
+
+def test_affine_moves_digits_as_torchvision_does(data):
+    # torchvision's rotate turns a positive angle anticlockwise; its affine turns it clockwise
+    x, bilinear = data.test_images[:256], TF.InterpolationMode.BILINEAR
+    torch.testing.assert_close(affine(x, 10, (0, 0)), TF.rotate(x, 10, interpolation=bilinear), atol=1e-5, rtol=0)
+    torch.testing.assert_close(affine(x, 0, (2 / 28, -1 / 28)), TF.affine(x, angle=0, translate=[2, -1], scale=1.0,
+                                                                          shear=[0.0], interpolation=bilinear),
+                               atol=1e-5, rtol=0)
 
 
 def test_loader_keeps_labels_with_their_images_when_augmenting(data):

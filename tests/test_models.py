@@ -6,7 +6,7 @@ import mnist_lib.models as models
 from fingerprints import committed, fingerprint
 from mnist_lib.models import (NARROW_WIDTHS, SEPARABLE_WIDTHS, WIDTHS, GhostBlock, Net, SeparableBlock, SharedBlock,
                               build_model, count_parameters, model_names, widths_between)
-from mnist_lib.train import TARGET_PARAMS
+from mnist_lib.target import TARGET_PARAMS
 
 
 def conv(c_in, c_out, k=3, bias=True):

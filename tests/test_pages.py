@@ -5,8 +5,8 @@ import nbformat
 import pytest
 
 from mnist_lib.book import chapters
+from mnist_lib.history import History, ran_on
 from mnist_lib.publish import read_install_cell
-from mnist_lib.train import History, ran_on
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH = 88  # characters: what a code cell shows on the site's page without a scroll bar

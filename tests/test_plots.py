@@ -1,6 +1,7 @@
 """Figures built from recorded runs."""
+from mnist_lib.history import History
 from mnist_lib.plots import plot_levers, plot_profile, plot_runs_by_model, plot_seed_curves, plot_seed_groups
-from mnist_lib.train import TARGET_ACCURACY, History
+from mnist_lib.target import TARGET_ACCURACY
 
 
 def seeds(*tails, params=7000, model="Model_6"):

@@ -3,14 +3,14 @@ import importlib
 
 import pytest
 import torch
-import torch.nn as nn
 
 from mnist_lib import report
 from mnist_lib.report import (CANDIDATE_COLUMNS, LABELS, SEED_COLUMNS, STEP_COLUMNS, confusion_matrix,
                               confusion_rows, html_table, markdown_table, misread_rows, model_costs,
-                              model_rows, ran_on_note, robustness_rows, run_row, run_rows, seed_group_rows,
+                              model_rows, ran_on_note, run_row, run_rows, seed_group_rows,
                               seed_summary, table_cells)
-from mnist_lib.train import TARGET_ACCURACY, History
+from mnist_lib.history import History
+from mnist_lib.target import TARGET_ACCURACY
 
 
 def history(test_accs, params=7000, **meta):
@@ -55,7 +55,7 @@ def test_every_column_set_is_labelled_and_keeps_the_readers_order():
 
 def test_the_first_at_header_follows_the_target(monkeypatch):
     assert LABELS["first_at"] == f"first epoch ≥ {TARGET_ACCURACY:.2f} %"
-    monkeypatch.setattr("mnist_lib.train.TARGET_ACCURACY", 99.5)
+    monkeypatch.setattr("mnist_lib.target.TARGET_ACCURACY", 99.5)
     try:  # the labels are built when report is imported, so import it again under the moved target
         assert importlib.reload(report).markdown_table([{"first_at": 3}]).startswith("| first epoch ≥ 99.50 % |")
     finally:
@@ -146,26 +146,6 @@ def test_model_rows_count_the_runs_that_met_the_target_under_todays_headers():
     rows = model_rows({**runs("e", [99.45] * 5, [99.45] * 4 + [99.39]), **runs("f", [99.41] * 5, [99.40] * 5)})
     assert [(row["runs"], row["met"]) for row in rows] == [(2, 1), (2, 2)]
     assert table_cells(rows)[0] == ["model", "parameters", "runs", "target met", "last-5 mean %", "last-5 min %"]
-
-
-class Always(nn.Module):
-    """Reads every image as one digit, however it is moved."""
-
-    def __init__(self, digit):
-        super().__init__()
-        self.logits = nn.Parameter(torch.eye(10)[digit])
-
-    def forward(self, x):
-        return self.logits.expand(len(x), 10)
-
-
-def test_robustness_rows_move_the_test_digits_once_per_row_and_score_each_model(data):
-    rows = robustness_rows({"ones": Always(1), "sevens": Always(7)}, data, shifts=(2,), angles=(10,))
-    assert [row["test digits"] for row in rows] == [
-        "as they are", "shifted 2 px right", "shifted 2 px left", "shifted 2 px down", "shifted 2 px up",
-        "rotated 10° anticlockwise", "rotated 10° clockwise"]
-    share = {d: 100 * (data.test_labels == d).sum().item() / len(data.test_labels) for d in (1, 7)}
-    assert all(row["ones"] == share[1] and row["sevens"] == share[7] for row in rows)
 
 
 def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():

@@ -6,19 +6,15 @@ import torch
 
 import mnist_lib.train as train
 from mnist_lib.config import RunConfig
+from mnist_lib.evaluation import accuracy_of, predict
+from mnist_lib.history import History, finished_history, load_trained, save_weights_atomic
 from mnist_lib.models import build_model
 from mnist_lib.runs import fit_each_seed, fit_seeds
-from mnist_lib.train import (History, finished_history, fit, first_epoch_at,
-                             meets_target, save_weights_atomic)
+from mnist_lib.train import fit
 from test_models import HAND_COUNTS
 
 # No weight averaging: 128 steps are too few for an average over about a thousand.
 TINY = RunConfig(model="Model_4", epochs=2, lr=0.05, ema=0, train_subset=4096, test_subset=1000)
-
-
-def crafted(test_accs, params=HAND_COUNTS["Model_4"]):
-    return History({"params": params, "model": "crafted"},
-                   [dict(epoch=i + 1, train_acc=99.0, test_acc=a) for i, a in enumerate(test_accs)])
 
 
 def test_a_short_fit_beats_chance_and_lowers_the_loss(data):
@@ -36,30 +32,6 @@ def test_same_seed_same_history(data):
     assert run(7) != run(8)
 
 
-@pytest.mark.parametrize("accs, met", [
-    ([98.0] * 10 + [99.40] * 5, True),  # exactly the bar, on each of the last 5
-    ([98.0] * 10 + [99.5, 99.5, 99.39, 99.5, 99.5], False),  # one dip in the last 5
-    ([98.0] * 9 + [99.0] + [99.45] * 5, True),  # a dip before the last 5 does not count
-    ([99.5] * 16, False),  # more than 15 epochs
-    ([99.5] * 4, False),  # fewer epochs than the window
-])
-def test_meets_target_reads_the_last_five_epochs(accs, met):
-    assert meets_target(crafted(accs)) is met
-
-
-def test_meets_target_needs_fewer_than_8000_parameters():
-    assert meets_target(crafted([99.5] * 15, params=7999))
-    assert not meets_target(crafted([99.5] * 15, params=8000))
-
-
-def test_accuracy_of_9940_in_10000_is_exactly_the_bar():
-    assert train.accuracy_of(9940, 10000) >= 99.40 and train.accuracy_of(9939, 10000) < 99.40
-
-
-def test_first_epoch_at_the_bar():
-    assert first_epoch_at(crafted([99.0, 99.41, 99.2])) == 2 and first_epoch_at(crafted([99.0])) is None
-
-
 def test_history_and_weights_are_written(data, tmp_path):
     model = build_model(TINY.model)
     history = fit(model, data, TINY, out=tmp_path, progress=False)
@@ -67,7 +39,7 @@ def test_history_and_weights_are_written(data, tmp_path):
     assert saved.epochs == json.loads(json.dumps(history.epochs))
     assert saved.meta["config"] == TINY.to_dict() and saved.meta["versions"]["torch"]
     assert saved.params == HAND_COUNTS[TINY.model]
-    fresh = train.load_trained(tmp_path)
+    fresh = load_trained(tmp_path)
     assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), model.state_dict().values()))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.json", "model.pt"]
 
@@ -142,8 +114,8 @@ def test_with_ema_the_saved_weights_are_the_average_that_was_evaluated(data, tmp
     averaged.load_state_dict(torch.load(tmp_path / "model.pt"))
     assert not torch.equal(averaged.block1[0][0].weight, model.block1[0][0].weight)  # not the last step's weights
     _, _, test_x, test_y, _ = train.split_for(cfg, data)
-    predicted = train.predict(averaged, test_x, mean=data.mean, std=data.std)
-    assert train.accuracy_of((predicted == test_y).sum().item(), len(test_y)) == history.column("test_acc")[-1]
+    predicted = predict(averaged, test_x, mean=data.mean, std=data.std)
+    assert accuracy_of((predicted == test_y).sum().item(), len(test_y)) == history.column("test_acc")[-1]
 
 
 def test_the_same_weights_save_to_the_same_bytes(tmp_path):

@@ -1,0 +1,28 @@
+import torch
+import torch.nn as nn
+
+from mnist_lib.evaluation import accuracy_of, robustness_rows
+
+
+def test_accuracy_of_9940_in_10000_is_exactly_the_bar():
+    assert accuracy_of(9940, 10000) >= 99.40 and accuracy_of(9939, 10000) < 99.40
+
+
+class Always(nn.Module):
+    """Reads every image as one digit, however it is moved."""
+
+    def __init__(self, digit):
+        super().__init__()
+        self.logits = nn.Parameter(torch.eye(10)[digit])
+
+    def forward(self, x):
+        return self.logits.expand(len(x), 10)
+
+
+def test_robustness_rows_move_the_test_digits_once_per_row_and_score_each_model(data):
+    rows = robustness_rows({"ones": Always(1), "sevens": Always(7)}, data, shifts=(2,), angles=(10,))
+    assert [row["test digits"] for row in rows] == [
+        "as they are", "shifted 2 px right", "shifted 2 px left", "shifted 2 px down", "shifted 2 px up",
+        "rotated 10° anticlockwise", "rotated 10° clockwise"]
+    share = {d: 100 * (data.test_labels == d).sum().item() / len(data.test_labels) for d in (1, 7)}
+    assert all(row["ones"] == share[1] and row["sevens"] == share[7] for row in rows)
