@@ -138,29 +138,59 @@ def dataset_stats(data):
 
 @dataclass(frozen=True)
 class Augment:
-    """Per-sample random affine ranges; each 0 is off."""
+    """Per-sample random ranges; each 0 is off."""
     rotation: float = 0.0  # +- degrees
     translate: float = 0.0  # +- fraction of the image side
     scale: float = 0.0  # zoom within 1 +- scale
     shear: float = 0.0  # +- degrees
+    crop_scale: float = 0.0  # zoom into a crop of at least this share of the area, as RandomResizedCrop
+    jitter: float = 0.0  # brightness, then contrast, scaled within 1 +- jitter, as ColorJitter
 
     @classmethod
     def from_config(cls, cfg):
-        return cls(cfg.rotation, cfg.translate, cfg.scale, cfg.shear)
+        return cls(rotation=cfg.rotation, translate=cfg.translate, scale=cfg.scale, shear=cfg.shear,
+                   crop_scale=cfg.crop_scale, jitter=cfg.jitter)
 
     @property
     def active(self):
-        return any((self.rotation, self.translate, self.scale, self.shear))
+        return any((self.rotation, self.translate, self.scale, self.shear, self.crop_scale, self.jitter))
 
     def torchvision_transform(self):
-        """The same ranges as torchvision's RandomAffine, for the classic PIL pipeline."""
-        return transforms.RandomAffine(
+        """The same ranges as torchvision's RandomAffine, for the classic PIL pipeline; with a crop or jitter, their
+        torchvision transforms before and after it, in the order random_augment applies them."""
+        affine = transforms.RandomAffine(
             degrees=self.rotation, translate=(self.translate,) * 2 if self.translate else None,
             scale=(1 - self.scale, 1 + self.scale) if self.scale else None, shear=self.shear or None)
+        if not (self.crop_scale or self.jitter):
+            return affine
+        crop = [transforms.RandomResizedCrop(28, scale=(self.crop_scale, 1.0))] if self.crop_scale else []
+        jitter = [transforms.ColorJitter(brightness=self.jitter, contrast=self.jitter)] if self.jitter else []
+        return transforms.Compose(crop + [affine] + jitter)
+
+
+def random_crops(n, side, min_area, generator=None, tries=10):
+    """(width, height, centre) of n crops drawn as torchvision's RandomResizedCrop draws them from a side x side
+    image: width and height as fractions of the side, the centre in grid units (the image spans -1 to 1).
+
+    Each try takes a share of the area in [min_area, 1] and a width / height ratio log-uniform in [3/4, 4/3], both
+    rounded to whole pixels; the first of the tries that fits inside the image is kept, else the whole image (the
+    fallback for a square image). The crop's corner then lies on a uniformly drawn whole pixel inside the image."""
+    area = side * side * (min_area + torch.rand(n, tries, generator=generator) * (1 - min_area))
+    ratio = torch.exp((torch.rand(n, tries, generator=generator) * 2 - 1) * math.log(4 / 3))
+    width, height = torch.round((area * ratio).sqrt()), torch.round((area / ratio).sqrt())
+    fits = (width > 0) & (width <= side) & (height > 0) & (height <= side)
+    first = fits.int().argmax(1, keepdim=True)  # the first try that fits; 0 when none does
+    none_fits = ~fits.any(1)
+    width = torch.where(none_fits, side, width.gather(1, first).squeeze(1))
+    height = torch.where(none_fits, side, height.gather(1, first).squeeze(1))
+    size = torch.stack([width, height], 1)
+    corner = torch.floor(torch.rand(n, 2, generator=generator) * (side - size + 1))  # whole pixels 0 .. side - size
+    return width / side, height / side, (2 * corner + size) / side - 1
 
 
 def random_affine(images, aug, generator=None):
-    """Each image rotated, sheared, scaled and shifted by its own random draw, in one grid_sample call.
+    """Each image rotated, sheared, scaled and shifted by its own random draw, in one grid_sample call; with
+    aug.crop_scale, first cropped and resized back to full size, in the same call.
 
     Images are on a zero background (unnormalised), so the zero padding that grid_sample adds is background.
     """
@@ -180,8 +210,36 @@ def random_affine(images, aug, generator=None):
         torch.stack([sin, sin * tan + cos, shift[:, 1]], 1),
     ], 1)
     theta[:, :, :2] /= zoom[:, None, None]
+    if aug.crop_scale:  # drawn after the others, so that without a crop the draws are those of before
+        # The crop comes first in the pipeline, so last in the output-to-input map: a point of the cropped image at
+        # grid position p lies at centre + size * p in the input.
+        width, height, centre = random_crops(n, images.shape[-1], aug.crop_scale, generator)
+        theta = theta * torch.stack([width, height], 1)[:, :, None]
+        theta[:, :, 2] += centre
     grid = F.affine_grid(theta.to(images), list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def random_jitter(images, aug, generator=None):
+    """Each image's brightness, then its contrast, scaled by its own factors within 1 +- aug.jitter, clamped to
+    [0, 1] after each: what torchvision's ColorJitter(brightness, contrast) does to a grey image (saturation and
+    hue leave one channel unchanged). Contrast moves every pixel towards or away from the image's mean."""
+    n = images.shape[0]
+
+    def factor():
+        return (1 + (torch.rand(n, generator=generator) * 2 - 1) * aug.jitter).to(images)[:, None, None, None]
+
+    brightness, contrast = factor(), factor()
+    x = (images * brightness).clamp(0, 1)
+    mean = x.mean((1, 2, 3), keepdim=True)
+    return (contrast * x + (1 - contrast) * mean).clamp(0, 1)
+
+
+def random_augment(images, aug, generator=None):
+    """random_affine, then random_jitter when aug.jitter is on: the geometry first, the intensities of the result
+    after, as the torchvision pipelines order them."""
+    images = random_affine(images, aug, generator)
+    return random_jitter(images, aug, generator) if aug.jitter else images
 
 
 class BatchLoader:
@@ -210,7 +268,7 @@ class BatchLoader:
             index = order[start:start + self.batch_size]
             x = self.images[index]
             if self.augment.active:
-                x = random_affine(x, self.augment, self.generator)
+                x = random_augment(x, self.augment, self.generator)
             yield (x - self.mean) / self.std, self.labels[index]
 
 

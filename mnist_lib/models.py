@@ -194,6 +194,115 @@ class SharedNet(nn.Module):
         return self.head(x)  # 9 -> 7 -> 1
 
 
+class PeerBlock(nn.Sequential):
+    """A convolution without bias, then what a published network puts after it, in its order: "relu_bn",
+    "bn_relu", "bn" or "none"; then dropout when dropout > 0, per channel (Dropout2d) or per value (Dropout).
+
+    ConvBlock fits only some of the peers' rows: they pad, put ReLU before batch norm, end a row with batch norm
+    alone or with nothing, and drop single values."""
+
+    ORDERS = ("relu_bn", "bn_relu", "bn", "none")
+
+    def __init__(self, c_in, c_out, k=3, *, padding=0, order="relu_bn", dropout=0.0, dropout2d=False):
+        if order not in self.ORDERS:
+            raise ValueError(f"order must be one of {self.ORDERS}, got {order!r}")
+        after = {"relu": nn.ReLU, "bn": lambda: nn.BatchNorm2d(c_out)}
+        layers = [nn.Conv2d(c_in, c_out, k, padding=padding, bias=False)]
+        layers += [after[name]() for name in order.split("_") if name != "none"]
+        layers += [(nn.Dropout2d if dropout2d else nn.Dropout)(dropout)] if dropout else []
+        super().__init__(*layers)
+
+
+# The five published networks of this exercise that ../shared/PEERS.md checks by hand, one line per row of its
+# tables (row: output size). Each ends in logits: the write-ups' log-softmax is left out, since the cross-entropy
+# loss applies it, and applied twice it changes nothing (log_softmax of log-probabilities returns them unchanged).
+
+
+def peer_a():
+    """Peer A, 7,864 parameters. Dropout 0.05 at each block; the write-up does not say which kind, so the book's:
+    Dropout2d, as in Model_4."""
+    block = dict(order="relu_bn", dropout=0.05, dropout2d=True)
+    return nn.Sequential(
+        PeerBlock(1, 8, padding=1, **block),  # 1: 28
+        PeerBlock(8, 16, padding=1, **block),  # 2: 28
+        nn.MaxPool2d(2),  # 3: 14
+        PeerBlock(16, 8, k=1, order="none"),  # 4: 14
+        PeerBlock(8, 12, **block),  # 5: 12
+        PeerBlock(12, 12, **block),  # 6: 10
+        PeerBlock(12, 16, **block),  # 7: 8
+        PeerBlock(16, 16, **block),  # 8: 6
+        nn.AvgPool2d(6),  # 9: 1
+        PeerBlock(16, 10, k=1, order="none"),  # 10: 1
+        nn.Flatten())
+
+
+def peer_b():
+    """Peer B, 9,904 parameters (the write-up's bar was 10,000). Dropout 0.01 per value after every block, as its
+    notebook's nn.Dropout."""
+    block = dict(order="bn_relu", dropout=0.01)
+    return nn.Sequential(
+        PeerBlock(1, 16, padding=1, **block),  # 1: 28
+        PeerBlock(16, 24, **block),  # 2: 26
+        nn.MaxPool2d(2),  # 3: 13
+        PeerBlock(24, 8, k=1, **block),  # 4: 13
+        PeerBlock(8, 16, **block),  # 5: 11
+        PeerBlock(16, 16, **block),  # 6: 9
+        PeerBlock(16, 16, **block),  # 7: 7
+        nn.AdaptiveAvgPool2d(1),  # 8: 1
+        PeerBlock(16, 10, k=1, order="none"),  # 9: 1
+        nn.Flatten())
+
+
+def peer_c():
+    """Peer C, 7,884 parameters, no dropout. ConvBlock with batch norm is its conv -> BN -> ReLU rows exactly."""
+    return nn.Sequential(
+        ConvBlock(1, 10, bn=True),  # 1: 26
+        ConvBlock(10, 10, bn=True),  # 2: 24
+        ConvBlock(10, 10, bn=True),  # 3: 22
+        PeerBlock(10, 10, order="bn"),  # 4: 20
+        PeerBlock(10, 10, k=1, order="bn"),  # 5: 20
+        nn.MaxPool2d(2),  # 6: 10
+        ConvBlock(10, 14, bn=True),  # 7: 8
+        ConvBlock(14, 14, bn=True),  # 8: 6
+        PeerBlock(14, 13, order="bn"),  # 9: 4
+        nn.AdaptiveAvgPool2d(1),  # 10: 1
+        PeerBlock(13, 10, k=1, order="bn"),  # 11: 1, batch norm of the logits themselves
+        nn.Flatten())
+
+
+def peer_d():
+    """Peer D, 7,676 parameters. Dropout 0.1 per value in rows 6 and 7, as its code's nn.Dropout."""
+    return nn.Sequential(
+        PeerBlock(1, 4),  # 1: 26
+        PeerBlock(4, 8),  # 2: 24
+        PeerBlock(8, 16),  # 3: 22
+        PeerBlock(16, 8, k=1, order="none"),  # 4: 22
+        nn.MaxPool2d(2),  # 5: 11
+        PeerBlock(8, 16, dropout=0.1),  # 6: 9
+        PeerBlock(16, 16, dropout=0.1),  # 7: 7
+        PeerBlock(16, 16, padding=1),  # 8: 7
+        PeerBlock(16, 10, k=1, order="none"),  # 9: 7; both linear, so it and the pool may come in either order
+        nn.AvgPool2d(7),  # 10: 1
+        nn.Flatten())
+
+
+def peer_e():
+    """Peer E, 7,901 parameters. Dropout2d as stated; its rate is not given for this network, so the 0.01 of the
+    write-up's step before it. ReLU before batch norm, the common choice (the write-up does not show it)."""
+    block = dict(order="relu_bn", dropout=0.01, dropout2d=True)
+    return nn.Sequential(
+        PeerBlock(1, 7, **block),  # 1: 26
+        PeerBlock(7, 16, **block),  # 2: 24
+        PeerBlock(16, 12, k=1, order="none"),  # 3: 24
+        nn.MaxPool2d(2),  # 4: 12
+        PeerBlock(12, 16, **block),  # 5: 10
+        PeerBlock(16, 16, **block),  # 6: 8
+        PeerBlock(16, 16, **block),  # 7: 6
+        nn.AvgPool2d(6),  # 8: 1
+        PeerBlock(16, 10, k=1, order="none"),  # 9: 1
+        nn.Flatten())
+
+
 WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,000 parameters in all
 # Fewer channels late, one more convolution early: parameters move to where the 22x22 maps are.
 CONV_HEAD_WIDTHS = (8, 12, 16, 8, 16, 16)
@@ -233,6 +342,12 @@ MODELS = {
     "Small_I": lambda: SharedNet(widths=(6, 12, 20, 35), repeat=2),
     "Small_J": lambda: SharedNet(widths=(6, 12, 20, 35), repeat=3),
     "Small_K": lambda: SeparableNet(widths=(6, 10, 16, 20, 32, 34), before_pool=3),
+    # Published networks of the same exercise (../shared/PEERS.md), for comparison; Peer_B has 9,904 parameters.
+    "Peer_A": peer_a,
+    "Peer_B": peer_b,
+    "Peer_C": peer_c,
+    "Peer_D": peer_d,
+    "Peer_E": peer_e,
 }
 
 
