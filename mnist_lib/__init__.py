@@ -1,6 +1,7 @@
 """The MNIST drill-down: data, models, training, anatomy and plots behind the book's chapters."""
+from .augment import Augment
 from .config import RunConfig
-from .data import Augment, BatchLoader, load_mnist
+from .data import BatchLoader, load_mnist
 from .models import build_model, count_parameters, model_names
 from .history import History
 from .target import meets_target, summarise

@@ -9,8 +9,9 @@ SCHEDULERS = ("none", "step", "onecycle", "plateau")
 # Where and how fast a run computes, not what it learns: like the number of threads, they change only the order in
 # which floating-point sums are taken (chapter 12 checks channels-last on five validation seeds each way).
 EXECUTION = ("device", "channels_last", "eval_batch_size")
-# How runs recorded before these fields existed were computed.
-BEFORE_RECORDED = {"channels_last": False, "eval_batch_size": 1000}
+# How runs recorded before these fields existed were computed, and what they learnt from: without a random crop or
+# intensity jitter (stated here too, so that a later default cannot change what an old record reads as).
+BEFORE_RECORDED = {"channels_last": False, "eval_batch_size": 1000, "crop_scale": 0.0, "jitter": 0.0}
 
 
 def param(default, help):
@@ -36,6 +37,10 @@ class RunConfig:
     translate: float = param(0.1, "augmentation: random shift within +- this fraction of 28 px")
     scale: float = param(0.0, "augmentation: random zoom within 1 +- this fraction")
     shear: float = param(0.0, "augmentation: random shear within +-degrees")
+    crop_scale: float = param(0.0, "augmentation: zoom into a random crop of at least this share of the image's area, "
+                                   "aspect ratio 3/4 to 4/3, as torchvision's RandomResizedCrop (0 = off)")
+    jitter: float = param(0.0, "augmentation: scale brightness, then contrast, by random factors within 1 +- this, "
+                               "as torchvision's ColorJitter (0 = off)")
     holdout: int = param(0, "last N training images held out and evaluated instead of the test set")
     train_subset: int = param(0, "train on the first N training images (0 = all)")
     test_subset: int = param(0, "evaluate on the first N evaluation images (0 = all)")
@@ -66,6 +71,8 @@ class RunConfig:
         require(0 <= self.translate < 1, f"translate must be in [0, 1), got {self.translate}")
         require(0 <= self.scale < 1, f"scale must be in [0, 1), got {self.scale}")
         require(0 <= self.shear < 90, f"shear must be in [0, 90) degrees, got {self.shear}")
+        require(0 <= self.crop_scale < 1, f"crop_scale must be in [0, 1) (0 = off), got {self.crop_scale}")
+        require(0 <= self.jitter < 1, f"jitter must be in [0, 1) (0 = off), got {self.jitter}")
         require(0 <= self.holdout < 60000, f"holdout must be in [0, 60000), got {self.holdout}")
         require(self.train_subset >= 0, f"train_subset must be >= 0, got {self.train_subset}")
         require(self.test_subset >= 0, f"test_subset must be >= 0, got {self.test_subset}")

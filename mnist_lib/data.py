@@ -1,4 +1,4 @@
-"""MNIST from verified files into memory, and batches with augmentation drawn a whole batch at a time."""
+"""MNIST from verified files into memory, and batches of it with augmentation drawn a whole batch at a time."""
 import gzip
 import hashlib
 import math
@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 import torchvision
 from torchvision import transforms
+
+from .augment import Augment, random_augment
 
 # SHA-256 of the decompressed IDX files: the same bytes whatever gzip wrapping they arrived in.
 IDX_SHA256 = {
@@ -136,72 +137,6 @@ def dataset_stats(data):
                                          ("test", data.test_images, data.test_labels))]
 
 
-@dataclass(frozen=True)
-class Augment:
-    """Per-sample random affine ranges; each 0 is off."""
-    rotation: float = 0.0  # +- degrees
-    translate: float = 0.0  # +- fraction of the image side
-    scale: float = 0.0  # zoom within 1 +- scale
-    shear: float = 0.0  # +- degrees
-
-    @classmethod
-    def from_config(cls, cfg):
-        return cls(cfg.rotation, cfg.translate, cfg.scale, cfg.shear)
-
-    @property
-    def active(self):
-        return any((self.rotation, self.translate, self.scale, self.shear))
-
-    def torchvision_transform(self):
-        """The same ranges as torchvision's RandomAffine, for the classic PIL pipeline."""
-        return transforms.RandomAffine(
-            degrees=self.rotation, translate=(self.translate,) * 2 if self.translate else None,
-            scale=(1 - self.scale, 1 + self.scale) if self.scale else None, shear=self.shear or None)
-
-
-def affine(images, angle, shift, zoom=1.0, shear=0.0):
-    """images (N, C, H, W) moved by one affine map each, in one grid_sample call (bilinear, zero padding).
-
-    Each parameter is one value for every image or a tensor of one value per image. angle and shear are in degrees,
-    a positive angle anticlockwise (as torchvision's rotate; its affine turns clockwise). shift is (x, y) in
-    fractions of the image side, positive right and down, shape (N, 2) per image; it moves the digit before the
-    rotation, shear and zoom about the centre. Images are on a zero background (unnormalised), so the zero padding
-    that grid_sample adds is background.
-    """
-    n = images.shape[0]
-
-    def per_image(value, *shape):
-        return torch.as_tensor(value, dtype=torch.float32).expand(n, *shape)
-
-    angle, shear = torch.deg2rad(per_image(angle)), torch.deg2rad(per_image(shear))
-    zoom = per_image(zoom)
-    shift = per_image(shift, 2) * -2  # the map reads the input where the output is, in grid units that span 2
-    cos, sin, tan = torch.cos(angle), torch.sin(angle), torch.tan(shear)
-    # Output-to-input map: rotation composed with an x-shear, divided by the zoom.
-    theta = torch.stack([
-        torch.stack([cos, cos * tan - sin, shift[:, 0]], 1),
-        torch.stack([sin, sin * tan + cos, shift[:, 1]], 1),
-    ], 1)
-    theta[:, :, :2] /= zoom[:, None, None]
-    grid = F.affine_grid(theta.to(images), list(images.shape), align_corners=False)
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-
-
-def random_affine(images, aug, generator=None):
-    """Each image rotated, sheared, scaled and shifted by its own random draw within aug's ranges."""
-    n = images.shape[0]
-
-    def uniform(limit):
-        return (torch.rand(n, generator=generator) * 2 - 1) * limit
-
-    # Drawn in this order, so a seed gives the augmentation it always gave.
-    angle, shear, zoom = uniform(aug.rotation), uniform(aug.shear), 1 + uniform(aug.scale)
-    shift = torch.stack([uniform(aug.translate), uniform(aug.translate)], 1)
-    # Negated so that each seed moves its digits exactly as in the committed runs (the ranges are symmetric and
-    # negation is exact).
-    return affine(images, angle, -shift, zoom, shear)
-
-
 class BatchLoader:
     """Batches from tensors already in memory (on the training device), normalised, optionally augmented."""
 
@@ -228,7 +163,7 @@ class BatchLoader:
             index = order[start:start + self.batch_size]
             x = self.images[index]
             if self.augment.active:
-                x = random_affine(x, self.augment, self.generator)
+                x = random_augment(x, self.augment, self.generator)
             yield (x - self.mean) / self.std, self.labels[index]
 
 

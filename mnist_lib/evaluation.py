@@ -2,7 +2,7 @@
 import torch
 import torch.nn as nn
 
-from .data import affine
+from .augment import affine
 
 
 def accuracy_of(correct, total):

@@ -3,7 +3,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .data import random_affine
+from .augment import random_augment
 from .report import confusion_matrix
 from .target import TARGET_ACCURACY, TARGET_PARAMS, runs_by_model, summarise
 
@@ -51,7 +51,7 @@ def plot_digits(images, titles=None, ncols=10, size=1.1):
 def plot_augmented(images, augment, copies=4, seed=0):
     """Each original in the top row, with `copies` random augmentations of it below."""
     generator = torch.Generator().manual_seed(seed)
-    rows = [images] + [random_affine(images, augment, generator) for _ in range(copies)]
+    rows = [images] + [random_augment(images, augment, generator) for _ in range(copies)]
     fig = plot_digits(torch.cat(rows), ncols=len(images))
     fig.suptitle("top row: originals; below: augmented copies", fontsize=9)
     fig.tight_layout()

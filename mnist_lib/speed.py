@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 
 from .allocator import keep_freed_memory
-from .data import Augment, BatchLoader, classic_loader
+from .augment import Augment
+from .data import BatchLoader, classic_loader
 from .evaluation import evaluate
 from .history import device_name, ran_on
 from .models import build_model

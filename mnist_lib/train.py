@@ -10,7 +10,8 @@ from torch.profiler import record_function
 from tqdm.auto import tqdm
 
 from .allocator import keep_freed_memory
-from .data import Augment, BatchLoader
+from .augment import Augment
+from .data import BatchLoader
 from .evaluation import accuracy_of, evaluate
 from .history import History, run_meta, save_weights_atomic
 

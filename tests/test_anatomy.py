@@ -43,10 +43,21 @@ def test_receptive_fields_of_the_deeper_small_model_by_hand():
 
 
 def test_every_convolutional_model_sees_the_whole_digit():
-    # Padded convolutions reach past the border, so a receptive field may exceed the 28 pixels of the image.
+    # Padded convolutions reach past the border, so a receptive field may exceed the 28 pixels of the image:
+    # the ghost and shared blocks' padded filters, and the peers that pad (A 32, B 30, D 32; C and E end at 28).
     assert all(final_receptive_field(build_model(n)) >= 28 for n in model_names()[1:])
     assert [n for n in model_names()[1:] if final_receptive_field(build_model(n)) > 28] == [
-        "Small_G", "Small_H", "Small_I", "Small_J"]
+        "Small_G", "Small_H", "Small_I", "Small_J", "Peer_A", "Peer_B", "Peer_D"]
+    assert {n: final_receptive_field(build_model(n)) for n in model_names() if n.startswith("Peer_")} == {
+        "Peer_A": 32, "Peer_B": 30, "Peer_C": 28, "Peer_D": 32, "Peer_E": 28}
+
+
+def test_receptive_fields_of_peer_a_by_hand():
+    # padded conv -> 28 (3), 28 (5); pool -> 14 (6, jump 2); 1x1 (6); conv -> 12 (10), 10 (14), 8 (18), 6 (22);
+    # average pool over 6x6 (22 + 5*2 = 32, jump 12); 1x1 (32)
+    assert table(receptive_fields(build_model("Peer_A"))) == [
+        (28, 1, 3), (28, 1, 5), (14, 2, 6), (14, 2, 6), (12, 2, 10), (10, 2, 14), (8, 2, 18), (6, 2, 22),
+        (1, 12, 32), (1, 12, 32)]
 
 
 def test_summary_agrees_with_the_parameter_count():

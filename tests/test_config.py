@@ -15,6 +15,10 @@ from mnist_lib.config import RunConfig
     (dict(rotation=-1), "rotation"),
     (dict(translate=1.5), "translate"),
     (dict(ema=1.0), r"ema must be in \[0, 1\)"),
+    (dict(crop_scale=1.0), r"crop_scale must be in \[0, 1\) \(0 = off\), got 1.0"),
+    (dict(crop_scale=-0.1), "crop_scale must be in"),
+    (dict(jitter=1.0), r"jitter must be in \[0, 1\) \(0 = off\), got 1.0"),
+    (dict(jitter=-0.1), "jitter must be in"),
     (dict(eval_batch_size=0), "eval_batch_size must be at least 1"),
 ])
 def test_bad_values_are_refused_with_the_reason(bad, words):
@@ -52,3 +56,9 @@ def test_a_record_from_before_the_speed_fields_reads_as_computed_before():
     old = RunConfig.from_record(recorded)
     assert old.channels_last is False and old.eval_batch_size == 1000 and old.recipe() == RunConfig().recipe()
     assert RunConfig.from_record(RunConfig().to_dict()) == RunConfig()
+
+
+def test_a_record_from_before_the_crop_and_jitter_reads_as_without_them():
+    recorded = {k: v for k, v in RunConfig().to_dict().items() if k not in ("crop_scale", "jitter")}
+    old = RunConfig.from_record(recorded)
+    assert old.crop_scale == 0 and old.jitter == 0 and old == RunConfig()

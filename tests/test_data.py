@@ -2,11 +2,13 @@ import gzip
 
 import pytest
 import torch
+import torchvision.transforms.functional as TF
 from torchvision import transforms
 from torchvision.transforms import functional as TF
 
-from mnist_lib.data import (IDX_SHA256, Augment, BatchLoader, DataError, affine, classic_loader, load_mnist,
-                            random_affine, sha256)
+import mnist_lib.augment
+from mnist_lib.augment import Augment, affine, random_affine, random_augment, random_crops, random_jitter
+from mnist_lib.data import IDX_SHA256, BatchLoader, DataError, classic_loader, load_mnist, sha256
 
 # From ../shared/data/README.md: the canonical set's first labels and per-class counts.
 FIRST_TRAIN = [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
@@ -209,3 +211,75 @@ def test_classic_pipeline_uses_the_same_augmentation_ranges():
     t = Augment(rotation=7, translate=0.1, scale=0.05, shear=3).torchvision_transform()
     assert isinstance(t, transforms.RandomAffine)
     assert (t.degrees, t.translate, t.scale, t.shear) == ([-7.0, 7.0], (0.1, 0.1), (0.95, 1.05), [-3.0, 3.0])
+
+
+def test_without_crop_or_jitter_the_draws_are_those_of_before(data):
+    # The committed runs drew five uniforms per image (angle, shear, zoom, two shifts) and nothing more; a crop or
+    # jitter draws only when on, so their histories' augmentations are drawn as before.
+    x, n = data.train_images[:64], 64
+    generator, reference = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
+    out = random_augment(x, Augment(rotation=7, translate=0.1), generator)
+    for _ in range(5):
+        torch.rand(n, generator=reference)
+    assert torch.equal(torch.rand(8, generator=generator), torch.rand(8, generator=reference))
+    assert torch.equal(out, random_affine(x, Augment(rotation=7, translate=0.1), torch.Generator().manual_seed(0)))
+
+
+def test_crop_resizes_the_box_as_torchvision_does(data, monkeypatch):
+    # one box, 26 px wide and 24 high with its corner at row 2, column 1, against torchvision's resized_crop
+    x = data.train_images[:4]
+    i, j, h, w = 2, 1, 24, 26
+    centre = torch.tensor([[(2 * j + w) / 28 - 1, (2 * i + h) / 28 - 1]] * 4)  # in grid units, the image spans -1 to 1
+    box = (torch.full((4,), w / 28), torch.full((4,), h / 28), centre)
+    monkeypatch.setattr(mnist_lib.augment, "random_crops", lambda *args, **kwargs: box)
+    torch.testing.assert_close(random_affine(x, Augment(crop_scale=0.5)),
+                               TF.resized_crop(x, i, j, h, w, [28, 28], antialias=False), atol=1e-5, rtol=0)
+
+
+def test_crop_boxes_are_drawn_as_torchvision_draws_them():
+    width, height, centre = random_crops(4000, 28, 0.85, torch.Generator().manual_seed(0))
+    size = torch.stack([width, height], 1) * 28
+    assert torch.equal(size, size.round()) and size.min() >= 23 and size.max() <= 28  # whole pixels, 0.85 of the area
+    assert (centre.abs() + size / 28 <= 1 + 1e-6).all()  # inside the image
+    torch.manual_seed(0)
+    boxes = torch.tensor([transforms.RandomResizedCrop.get_params(torch.zeros(1, 28, 28), (0.85, 1.0), (3 / 4, 4 / 3))
+                          for _ in range(4000)], dtype=torch.float)  # (top, left, height, width)
+    assert abs(size[:, 0].mean() - boxes[:, 3].mean()) < 0.1 and abs(size[:, 1].mean() - boxes[:, 2].mean()) < 0.1
+
+
+def test_crop_zooms_in_and_never_out(data):
+    # a crop of 85-100 % of the area, resized to full size, spreads each digit's ink over 1 to 1/0.85 times the area
+    x = data.train_images[:512]
+    out = random_augment(x, Augment(crop_scale=0.85), torch.Generator().manual_seed(0))
+    ratio = out.sum((1, 2, 3)) / x.sum((1, 2, 3))
+    assert ratio.min() > 0.995 and ratio.max() < 1 / 0.8 and ratio.mean() > 1.05
+
+
+def test_jitter_is_torchvisions_brightness_then_contrast(data):
+    x, n, strength = data.train_images[:16], 16, 0.1
+    out = random_jitter(x, Augment(jitter=strength), torch.Generator().manual_seed(0))
+    reference = torch.Generator().manual_seed(0)
+    brightness, contrast = (1 + (torch.rand(n, generator=reference) * 2 - 1) * strength for _ in range(2))
+    expected = torch.stack([TF.adjust_contrast(TF.adjust_brightness(img, b.item()), c.item())
+                            for img, b, c in zip(x, brightness, contrast)])
+    torch.testing.assert_close(out, expected)
+
+
+def test_jitter_scales_brightness_and_contrast_within_its_bounds():
+    # on a picture half at 0.25, half at 0.75: brightness b makes them 0.25b and 0.75b, contrast c then sets them
+    # 0.5bc apart about their mean 0.5b; so b and c can be read back from the output
+    x = torch.full((256, 1, 28, 28), 0.25)
+    x[..., 14:] = 0.75
+    out = random_augment(x, Augment(jitter=0.1), torch.Generator().manual_seed(0))
+    brightness = out.mean((1, 2, 3)) / 0.5
+    contrast = (out[:, 0, 0, 14] - out[:, 0, 0, 0]) / (0.5 * brightness)
+    for factor in (brightness, contrast):
+        assert factor.min() >= 0.9 - 1e-5 and factor.max() <= 1.1 + 1e-5
+        assert factor.min() < 0.95 and factor.max() > 1.05  # the whole range is used
+
+
+def test_classic_pipeline_adds_the_crop_before_and_the_jitter_after_the_affine():
+    t = Augment(rotation=7, crop_scale=0.85, jitter=0.1).torchvision_transform()
+    crop, affine, jitter = t.transforms
+    assert crop.scale == (0.85, 1.0) and affine.degrees == [-7.0, 7.0]
+    assert jitter.brightness == (0.9, 1.1) and jitter.contrast == (0.9, 1.1) and jitter.saturation is None

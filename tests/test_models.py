@@ -4,8 +4,9 @@ import torch.nn as nn
 
 import mnist_lib.models as models
 from fingerprints import committed, fingerprint
-from mnist_lib.models import (NARROW_WIDTHS, SEPARABLE_WIDTHS, WIDTHS, GhostBlock, Net, SeparableBlock, SharedBlock,
-                              build_model, count_parameters, model_names, widths_between)
+from mnist_lib.blocks import GhostBlock, PeerBlock, SeparableBlock, SharedBlock
+from mnist_lib.models import (NARROW_WIDTHS, SEPARABLE_WIDTHS, WIDTHS, Net, build_model, count_parameters, model_names,
+                              widths_between)
 from mnist_lib.target import TARGET_PARAMS
 
 
@@ -78,17 +79,24 @@ HAND_COUNTS["Small_H"] = ghost_net(6, 12, 20, 44, 42, (False, False, True, True)
 HAND_COUNTS["Small_I"] = shared_net(6, 12, 20, 35, 2)
 HAND_COUNTS["Small_J"] = shared_net(6, 12, 20, 35, 3)
 HAND_COUNTS["Small_K"] = deep_net(6, 10, 16, 20, 32, 34)
+# ../shared/PEERS.md's checks, row by row: convolution weights (no biases), then 2 per batch-norm channel.
+HAND_COUNTS["Peer_A"] = 72 + 16 + 1152 + 32 + 128 + 864 + 24 + 1296 + 24 + 1728 + 32 + 2304 + 32 + 160
+HAND_COUNTS["Peer_B"] = 144 + 32 + 3456 + 48 + 192 + 16 + 1152 + 32 + 2304 + 32 + 2304 + 32 + 160
+HAND_COUNTS["Peer_C"] = (90 + 20 + 900 + 20 + 900 + 20 + 900 + 20 + 100 + 20 + 1260 + 28 + 1764 + 28 + 1638 + 26
+                         + 130 + 20)
+HAND_COUNTS["Peer_D"] = 36 + 8 + 288 + 16 + 1152 + 32 + 128 + 1152 + 32 + 2304 + 32 + 2304 + 32 + 160
+HAND_COUNTS["Peer_E"] = 63 + 14 + 1008 + 32 + 192 + 1728 + 32 + 2304 + 32 + 2304 + 32 + 160
 
 
 def test_every_model_has_a_hand_count():
     assert set(HAND_COUNTS) == set(model_names())
 
 
-def test_the_width_family_runs_from_small_c_to_step_8_in_even_steps():
-    assert widths_between(0) == NARROW_WIDTHS and widths_between(1) == SEPARABLE_WIDTHS
-    for k in (1, 2):  # the rungs a third and two thirds of the way, in whole channels
-        assert widths_between(k / 3) == tuple(s + k * (b - s) // 3 for s, b in zip(NARROW_WIDTHS, SEPARABLE_WIDTHS))
-    assert widths_between(1 / 2) == tuple(s + (b - s) // 2 for s, b in zip(NARROW_WIDTHS, SEPARABLE_WIDTHS))
+def test_widths_between_gives_chapter_13s_rungs():
+    # a third, half and two thirds of the way from Small_C's (6, 12, 20, 36, 36) to step 8's (12, 24, 32, 48, 48)
+    assert NARROW_WIDTHS == (6, 12, 20, 36, 36)
+    assert [widths_between(f) for f in (0, 1 / 3, 1 / 2, 2 / 3, 1)] == [
+        (6, 12, 20, 36, 36), (8, 16, 24, 40, 40), (9, 18, 26, 42, 42), (10, 20, 28, 44, 44), SEPARABLE_WIDTHS]
 
 
 @pytest.mark.parametrize("name", sorted(HAND_COUNTS))
@@ -102,8 +110,9 @@ def test_output_is_ten_logits_per_image(name):
     assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
 
 
-def test_models_from_step_2_on_fit_the_budget():
-    assert all(count_parameters(build_model(n)) < TARGET_PARAMS for n in model_names()[1:])
+def test_every_model_but_the_baseline_and_peer_b_fits_the_budget():
+    # Peer_B is a published network of 9,904 parameters: its write-up's bar was 10,000
+    assert [n for n in model_names() if count_parameters(build_model(n)) >= TARGET_PARAMS] == ["Model_1", "Peer_B"]
 
 
 def test_unknown_name_lists_the_known_ones():
@@ -178,3 +187,84 @@ def test_a_fingerprint_sees_a_change_that_adds_no_parameter(monkeypatch):
     after = build_model("Model_4", seed=0).state_dict()
     assert list(after) == list(before) and all(torch.equal(after[key], before[key]) for key in before)
     assert fingerprint("Model_4") != committed()["Model_4"]
+
+
+# Each peer's rows as ../shared/PEERS.md's tables give them: the layer and what follows it, and the output size.
+PEER_TABLES = {
+    "Peer_A": [("conv 1-8 k3 p1, ReLU BN Dropout2d 0.05", 28), ("conv 8-16 k3 p1, ReLU BN Dropout2d 0.05", 28),
+               ("max-pool 2", 14), ("conv 16-8 k1 p0,", 14), ("conv 8-12 k3 p0, ReLU BN Dropout2d 0.05", 12),
+               ("conv 12-12 k3 p0, ReLU BN Dropout2d 0.05", 10), ("conv 12-16 k3 p0, ReLU BN Dropout2d 0.05", 8),
+               ("conv 16-16 k3 p0, ReLU BN Dropout2d 0.05", 6), ("average pool 6", 1), ("conv 16-10 k1 p0,", 1)],
+    "Peer_B": [("conv 1-16 k3 p1, BN ReLU Dropout 0.01", 28), ("conv 16-24 k3 p0, BN ReLU Dropout 0.01", 26),
+               ("max-pool 2", 13), ("conv 24-8 k1 p0, BN ReLU Dropout 0.01", 13),
+               ("conv 8-16 k3 p0, BN ReLU Dropout 0.01", 11), ("conv 16-16 k3 p0, BN ReLU Dropout 0.01", 9),
+               ("conv 16-16 k3 p0, BN ReLU Dropout 0.01", 7), ("GAP", 1), ("conv 16-10 k1 p0,", 1)],
+    "Peer_C": [("conv 1-10 k3 p0, BN ReLU", 26), ("conv 10-10 k3 p0, BN ReLU", 24), ("conv 10-10 k3 p0, BN ReLU", 22),
+               ("conv 10-10 k3 p0, BN", 20), ("conv 10-10 k1 p0, BN", 20), ("max-pool 2", 10),
+               ("conv 10-14 k3 p0, BN ReLU", 8), ("conv 14-14 k3 p0, BN ReLU", 6), ("conv 14-13 k3 p0, BN", 4),
+               ("GAP", 1), ("conv 13-10 k1 p0, BN", 1)],
+    "Peer_D": [("conv 1-4 k3 p0, ReLU BN", 26), ("conv 4-8 k3 p0, ReLU BN", 24), ("conv 8-16 k3 p0, ReLU BN", 22),
+               ("conv 16-8 k1 p0,", 22), ("max-pool 2", 11), ("conv 8-16 k3 p0, ReLU BN Dropout 0.1", 9),
+               ("conv 16-16 k3 p0, ReLU BN Dropout 0.1", 7), ("conv 16-16 k3 p1, ReLU BN", 7),
+               ("conv 16-10 k1 p0,", 7), ("average pool 7", 1)],
+    "Peer_E": [("conv 1-7 k3 p0, ReLU BN Dropout2d 0.01", 26), ("conv 7-16 k3 p0, ReLU BN Dropout2d 0.01", 24),
+               ("conv 16-12 k1 p0,", 24), ("max-pool 2", 12), ("conv 12-16 k3 p0, ReLU BN Dropout2d 0.01", 10),
+               ("conv 16-16 k3 p0, ReLU BN Dropout2d 0.01", 8), ("conv 16-16 k3 p0, ReLU BN Dropout2d 0.01", 6),
+               ("average pool 6", 1), ("conv 16-10 k1 p0,", 1)],
+}
+
+
+def describe(row):
+    """A row of a peer in PEERS.md's notation: 'conv 1-8 k3 p1, ReLU BN Dropout2d 0.05', 'max-pool 2', 'GAP'."""
+    if isinstance(row, nn.MaxPool2d):
+        return f"max-pool {row.kernel_size}"
+    if isinstance(row, nn.AvgPool2d):
+        return f"average pool {row.kernel_size}"
+    if isinstance(row, nn.AdaptiveAvgPool2d):
+        return "GAP"
+    conv, *after = row
+    names = {nn.ReLU: "ReLU", nn.BatchNorm2d: "BN", nn.Dropout: "Dropout", nn.Dropout2d: "Dropout2d"}
+    then = " ".join(names[type(m)] + (f" {m.p}" if isinstance(m, nn.Dropout | nn.Dropout2d) else "") for m in after)
+    assert conv.bias is None, "the peers' convolutions have no bias"
+    return f"conv {conv.in_channels}-{conv.out_channels} k{conv.kernel_size[0]} p{conv.padding[0]}, {then}".strip()
+
+
+def rows_with_sizes(model):
+    """(description, output size) of each row of a peer, read by running a 28x28 image through it."""
+    rows = [row for row in model if not isinstance(row, nn.Flatten)]
+    sizes = []
+    hooks = [row.register_forward_hook(lambda _, __, out: sizes.append(out.shape[-1])) for row in rows]
+    model.eval()(torch.zeros(1, 1, 28, 28))
+    for hook in hooks:
+        hook.remove()
+    return list(zip(map(describe, rows), sizes))
+
+
+@pytest.mark.parametrize("name", sorted(PEER_TABLES))
+def test_each_peer_is_its_published_table_row_by_row(name):
+    assert rows_with_sizes(build_model(name)) == PEER_TABLES[name]
+
+
+def test_the_peers_are_every_peer_registered():
+    assert sorted(PEER_TABLES) == [n for n in model_names() if n.startswith("Peer_")]
+
+
+@pytest.mark.parametrize("name", sorted(PEER_TABLES))
+def test_each_peer_trains_on_a_batch_of_two(name):
+    # Peer C's batch norm of the logits needs two values per class in training
+    model = build_model(name, seed=0).train()
+    logits = model(torch.randn(2, 1, 28, 28))
+    nn.functional.cross_entropy(logits, torch.tensor([3, 7])).backward()
+    assert logits.shape == (2, 10) and all(p.grad is not None for p in model.parameters())
+
+
+def test_a_log_softmax_head_changes_nothing_under_cross_entropy():
+    # why the peers end in logits: cross-entropy applies log-softmax, which leaves log-probabilities as they are
+    logits, target = torch.randn(8, 10), torch.arange(8)
+    loss = nn.functional.cross_entropy(logits, target)
+    torch.testing.assert_close(nn.functional.cross_entropy(nn.functional.log_softmax(logits, 1), target), loss)
+
+
+def test_peer_block_names_the_orders_it_knows():
+    with pytest.raises(ValueError, match="order must be one of"):
+        PeerBlock(1, 8, order="relu_bn_relu")
