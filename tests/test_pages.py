@@ -35,3 +35,12 @@ def test_the_steps_table_says_once_where_the_runs_ran():
     machine = ran_on(meta["device_name"], meta["threads"])
     assert len(tables) == 1 and tables[0].count(machine) == 1, "said once, beneath the table, not on each row"
     assert tables[0].index(machine) > tables[0].index("</table>")
+
+
+@pytest.mark.parametrize("notebook", chapters(ROOT), ids=lambda path: path.stem)
+def test_notebooks_call_the_package_and_define_nothing(notebook):
+    """Logic lives in mnist_lib, where it is tested: a chapter defines no function or class of its own."""
+    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+    defined = [line.strip() for cell in cells for line in cell.source.splitlines()
+               if line.lstrip().startswith(("def ", "class ", "async def "))]
+    assert not defined, f"{notebook.name} defines {defined}"
