@@ -27,11 +27,12 @@ class Search:
     """Networks trained with one recipe on the validation split, each network's runs in its own folder."""
     cfg: object  # the RunConfig every candidate trains with; only the model changes
     folders: dict  # {model: folder}, as search_folders gives
+    processes: int = 2  # fit_runs' worker processes (0: in this process)
 
     def validate(self, names, seeds=VALIDATION_SEEDS):
         """{"<model>, seed <n>": History}: each named network trained once per seed, scored on the holdout."""
         runs = {name: (replace(self.cfg, model=name, holdout=HOLDOUT), self.folders[name]) for name in names}
-        return fit_each_seed(runs, seeds)
+        return fit_each_seed(runs, seeds, self.processes)
 
     def with_more_seeds(self, runs, name):
         """(model_rows' row, {key: History}) of the named network over its runs among runs and those of

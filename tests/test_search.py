@@ -1,8 +1,8 @@
 from pathlib import Path
 
 import mnist_lib.search as search
+from crafted import crafted_run
 from mnist_lib.config import RunConfig
-from mnist_lib.history import History
 from mnist_lib.models import model_names
 from mnist_lib.report import model_rows
 from mnist_lib.search import (PASS_MARK, ROUNDS, Search, best_of, first_to_meet, passes, rung_texts, search_folders,
@@ -11,9 +11,7 @@ from mnist_lib.search import (PASS_MARK, ROUNDS, Search, best_of, first_to_meet,
 
 def run(model, last5, params=5000, seed=1):
     """A crafted run of model whose last five epochs reached last5 (%), after ten epochs at 99 %."""
-    accs = [99.0] * 10 + list(last5)
-    return History({"model": model, "params": params, "seed": seed},
-                   [dict(epoch=i + 1, train_acc=99.5, test_acc=a, seconds=1.0) for i, a in enumerate(accs)])
+    return crafted_run([99.0] * 10 + list(last5), params=params, train_acc=99.5, model=model, seed=seed)
 
 
 def runs(model, *last5s, params=5000):
@@ -75,10 +73,12 @@ def test_search_folders_keep_the_reference_where_its_chapter_keeps_it(tmp_path):
 
 def test_validation_runs_change_the_model_alone_and_hold_out_the_validation_split(monkeypatch, tmp_path):
     asked = {}
-    monkeypatch.setattr(search, "fit_each_seed", lambda runs, seeds: asked.update(runs=runs, seeds=seeds) or {})
+    monkeypatch.setattr(search, "fit_each_seed",
+                        lambda runs, seeds, processes: asked.update(runs=runs, seeds=seeds, processes=processes) or {})
     cfg = RunConfig(lr=0.07)
-    Search(cfg, search_folders(tmp_path, "Model_6", tmp_path / "ref")).validate(["Small_A", "Model_6"], seeds=(3,))
-    assert asked["seeds"] == (3,)
+    folders = search_folders(tmp_path, "Model_6", tmp_path / "ref")
+    Search(cfg, folders, processes=0).validate(["Small_A", "Model_6"], seeds=(3,))
+    assert asked["seeds"] == (3,) and asked["processes"] == 0
     assert {name: (c.model, c.holdout, c.lr) for name, (c, _) in asked["runs"].items()} == {
         "Small_A": ("Small_A", search.HOLDOUT, 0.07), "Model_6": ("Model_6", search.HOLDOUT, 0.07)}
     assert asked["runs"]["Model_6"][1] == tmp_path / "ref"
@@ -87,7 +87,7 @@ def test_validation_runs_change_the_model_alone_and_hold_out_the_validation_spli
 def test_more_seeds_join_a_networks_earlier_runs(monkeypatch, tmp_path):
     earlier = {**runs("Small_E", [99.45] * 5, [99.30] * 5), **runs("Small_F", [99.5] * 5)}
     more = {f"Small_E, seed {seed}": run("Small_E", [99.45] * 5, seed=seed) for seed in search.MORE_SEEDS}
-    monkeypatch.setattr(search, "fit_each_seed", lambda runs, seeds: more)
+    monkeypatch.setattr(search, "fit_each_seed", lambda runs, seeds, processes: more)
     row, joined = Search(RunConfig(), search_folders(tmp_path, "Model_6", tmp_path)).with_more_seeds(earlier, "Small_E")
     assert list(joined) == ["Small_E, seed 1", "Small_E, seed 2", "Small_E, seed 3", "Small_E, seed 4"]
     assert (row["model"], row["runs"], row["met"]) == ("Small_E", 4, 3)

@@ -95,10 +95,29 @@ def test_fit_seeds_trains_each_seed_once_and_reads_finished_runs(tmp_path):
     assert finished_history(replace(cfg, seed=1, lr=0.02), tmp_path / "seed_1") is None
 
 
+def same_run(a, b):
+    """True when two runs' histories agree in everything but their timings."""
+    untimed = [[{k: v for k, v in row.items() if k != "seconds"} for row in h.epochs] for h in (a, b)]
+    return a.meta == b.meta and untimed[0] == untimed[1]
+
+
+def test_runs_in_this_process_write_what_the_local_pool_writes(tmp_path, monkeypatch):
+    cfg = RunConfig(model="Model_4", epochs=1, train_subset=512, test_subset=200)
+    pooled = fit_seeds(cfg, [1, 2], tmp_path / "pool", processes=2)
+    monkeypatch.setattr("mnist_lib.runs.local_executor", lambda *args: pytest.fail("processes=0 started worker processes"))
+    threads = torch.get_num_threads()
+    here = fit_seeds(cfg, [1, 2], tmp_path / "here", processes=0)
+    assert torch.get_num_threads() == threads  # the runs' one thread is not left behind
+    for seed in (1, 2):
+        assert same_run(here[seed], pooled[seed])
+        assert ((tmp_path / "here" / f"seed_{seed}" / "model.pt").read_bytes() ==
+                (tmp_path / "pool" / f"seed_{seed}" / "model.pt").read_bytes())
+
+
 def test_fit_each_seed_trains_every_run_once_per_seed_in_its_own_folder(tmp_path):
     cfg = RunConfig(model="Model_4", epochs=1, train_subset=512, test_subset=200)
     runs = {"a": (cfg, tmp_path / "a"), "b": (replace(cfg, model="Model_2"), tmp_path / "b")}
-    histories = fit_each_seed(runs, [1, 2])
+    histories = fit_each_seed(runs, [1, 2], processes=0)
     assert list(histories) == ["a, seed 1", "a, seed 2", "b, seed 1", "b, seed 2"]
     assert [(h.meta["model"], h.meta["seed"]) for h in histories.values()] == [
         ("Model_4", 1), ("Model_4", 2), ("Model_2", 1), ("Model_2", 2)]
@@ -126,17 +145,16 @@ def test_the_same_weights_save_to_the_same_bytes(tmp_path):
 
 
 def test_runs_handed_to_a_dask_cluster_write_what_the_local_pool_writes(tmp_path):
-    """Any concurrent.futures executor can train the runs; a Dask cluster's files match the local pool's."""
+    """Any concurrent.futures executor can train the runs; a Dask cluster's files match those of runs trained
+    here (which match the local pool's: the test above)."""
     distributed = pytest.importorskip("distributed", reason="the cluster extra: pip install -e .[cluster]")
     cfg = RunConfig(model="Model_4", epochs=1, train_subset=512, test_subset=200)
-    local = fit_seeds(cfg, [1, 2], tmp_path / "local")
+    local = fit_seeds(cfg, [1, 2], tmp_path / "local", processes=0)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         remote = fit_seeds(cfg, [1, 2], tmp_path / "dask", executor=client.get_executor())
     for seed in (1, 2):
-        assert remote[seed].meta == local[seed].meta
-        assert ([{k: v for k, v in row.items() if k != "seconds"} for row in remote[seed].epochs] ==
-                [{k: v for k, v in row.items() if k != "seconds"} for row in local[seed].epochs])
+        assert same_run(remote[seed], local[seed])
         assert ((tmp_path / "dask" / f"seed_{seed}" / "model.pt").read_bytes() ==
                 (tmp_path / "local" / f"seed_{seed}" / "model.pt").read_bytes())
 
