@@ -205,3 +205,26 @@ def plot_seed_groups(groups, ylabel="lowest accuracy of the last 5 epochs (%)"):
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def plot_seed_bands(groups):
+    """Accuracy per epoch over the seeds of each group of runs ({name: {key: History}}), train on the left and the
+    evaluation set on the right: the seeds' mean as a line, their lowest to highest as a band, and the target bar."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    tails = []
+    for i, (name, runs) in enumerate(groups.items()):
+        epochs = next(iter(runs.values())).column("epoch")
+        for ax, column in zip(axes, ("train_acc", "test_acc")):
+            curves = np.array([history.column(column) for history in runs.values()])
+            ax.fill_between(epochs, curves.min(0), curves.max(0), color=f"C{i}", alpha=0.25, lw=0)
+            ax.plot(epochs, curves.mean(0), "-o", ms=3, color=f"C{i}", label=f"{name} ({len(runs)} seeds)")
+            tails.extend(curves[:, len(epochs) // 3:].flatten())
+    eval_sets = {history.meta.get("eval_set", "test") for runs in groups.values() for history in runs.values()}
+    for ax, title in zip(axes, ("train", " and ".join(sorted(eval_sets)))):
+        ax.axhline(TARGET_ACCURACY, color="k", lw=0.8, ls=":", label=f"{TARGET_ACCURACY:.2f} %")
+        ax.set(xlabel="epoch", title=f"{title} accuracy: seeds' mean, lowest to highest")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    axes[0].set(ylabel="accuracy (%)", ylim=(min(min(tails), TARGET_ACCURACY) - 0.3, 100))  # the last two thirds
+    fig.tight_layout()
+    return fig

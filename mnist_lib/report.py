@@ -8,6 +8,7 @@ import torch
 from .anatomy import final_receptive_field, macs
 from .history import ran_on
 from .models import build_model
+from .stats import mean_interval, verdict, welch, wilson
 from .target import TARGET_ACCURACY, runs_by_model, summarise
 
 PERCENT = "{:.2f}"
@@ -162,8 +163,6 @@ def seed_group_rows(groups):
     """One row per group of runs ({name: {key: History}}): seeds, how many met the target (met, seeds) with its 95 %
     Wilson interval, and the lowest accuracy of the last 5 epochs: its mean over seeds with the 95 % interval, lowest
     and highest."""
-    from .stats import mean_interval, wilson
-
     rows = []
     for name, runs in groups.items():
         summaries = [summarise(history) for history in runs.values()]
@@ -173,3 +172,21 @@ def seed_group_rows(groups):
                      "met_interval": wilson(met, len(lows)), "last5_min_mean": mean, "last5_min_interval": (low, high),
                      "lowest": min(lows), "highest": max(lows)})
     return rows
+
+
+def last5_minima(runs):
+    """The lowest accuracy of the last 5 epochs of each run of runs ({key: History})."""
+    return [summarise(history)["last5_min"] for history in runs.values()]
+
+
+def compare_runs(runs, other):
+    """runs against other ({key: History} each): the difference of their mean last-5 minima (points) with its 95 %
+    Welch interval, resolved when the interval excludes zero (stats.welch)."""
+    return welch(last5_minima(runs), last5_minima(other))
+
+
+def comparison_text(comparison, better, worse, same):
+    """The words a comparison earns, with the figures that earn them: `better` or `worse` only when its interval
+    resolves the difference, else `same`; e.g. "costs accuracy (-0.08 points, 95 % interval -0.14 to -0.02)"."""
+    return (f"{verdict(comparison, better, worse, same)} ({comparison['diff']:+.2f} points, 95 % interval "
+            f"{comparison['low']:+.2f} to {comparison['high']:+.2f})")

@@ -1,14 +1,15 @@
 """Figures built from recorded runs."""
-from mnist_lib.history import History
-from mnist_lib.plots import plot_levers, plot_profile, plot_runs_by_model, plot_seed_curves, plot_seed_groups
+import pytest
+
+from crafted import crafted_run
+from mnist_lib.plots import (plot_levers, plot_profile, plot_runs_by_model, plot_seed_bands, plot_seed_curves,
+                             plot_seed_groups)
 from mnist_lib.target import TARGET_ACCURACY
 
 
 def seeds(*tails, params=7000, model="Model_6"):
     """{seed: History} whose test accuracies are five epochs at 98 % and then each tail."""
-    return {seed: History({"model": model, "params": params}, [{"epoch": i + 1, "train_acc": 99.0, "test_acc": a, "seconds": 1.0}
-                                               for i, a in enumerate([98.0] * 5 + tail)])
-            for seed, tail in enumerate(tails, 1)}
+    return {seed: crafted_run([98.0] * 5 + tail, params=params, model=model) for seed, tail in enumerate(tails, 1)}
 
 
 def test_seed_curves_share_one_scale_two_panels_a_row():
@@ -40,3 +41,19 @@ def test_profile_levers_and_seed_groups_draw_one_mark_per_item():
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["y", "x"]  # the first row on top
     fig = plot_seed_groups({"a": [99.4, 99.5, 99.45], "b": [99.3, 99.35]})
     assert len(fig.axes[0].get_xticklabels()) == 2
+
+
+def test_seed_bands_draw_each_groups_mean_inside_its_lowest_to_highest_band():
+    groups = {"a": seeds([99.3] * 5, [99.5] * 5), "b": seeds([99.45] * 5, [99.55] * 5, [99.6] * 5)}
+    for seed, run in groups["b"].items():
+        run.meta["eval_set"] = "validation"
+    fig = plot_seed_bands(groups)
+    train, held_out = fig.axes
+    means = [line for line in held_out.lines if line.get_label() != f"{TARGET_ACCURACY:.2f} %"]
+    assert [line.get_label() for line in means] == ["a (2 seeds)", "b (3 seeds)"]
+    assert list(means[0].get_ydata()[5:]) == [99.4] * 5 and list(means[1].get_ydata()[5:]) == [
+        pytest.approx(99.5333, abs=1e-4)] * 5
+    band = held_out.collections[1].get_paths()[0].vertices[:, 1]  # b's band: from its lowest to its highest seed
+    assert band.min() == 98.0 and band.max() == 99.6 and 99.45 in band
+    assert len(train.collections) == 2 and train.get_ylim()[0] < TARGET_ACCURACY
+    assert held_out.get_title().startswith("test and validation accuracy")

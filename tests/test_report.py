@@ -2,20 +2,21 @@
 import importlib
 
 import pytest
+from scipy import stats as scipy_stats
 import torch
 
 from mnist_lib import report
-from mnist_lib.report import (CANDIDATE_COLUMNS, LABELS, SEED_COLUMNS, STEP_COLUMNS, confusion_matrix,
+from mnist_lib.report import (compare_runs, comparison_text, CANDIDATE_COLUMNS, LABELS, SEED_COLUMNS, STEP_COLUMNS, confusion_matrix,
                               confusion_rows, html_table, markdown_table, misread_rows, model_costs,
                               model_rows, ran_on_note, run_row, run_rows, seed_group_rows,
                               seed_summary, table_cells)
+from crafted import crafted_run
 from mnist_lib.history import History
 from mnist_lib.target import TARGET_ACCURACY
 
 
 def history(test_accs, params=7000, **meta):
-    return History({"params": params, **meta}, [{"epoch": i + 1, "train_acc": 99.0, "test_acc": a, "seconds": 1.0}
-                                                for i, a in enumerate(test_accs)])
+    return crafted_run(test_accs, params=params, **meta)
 
 
 def test_run_row_reads_every_figure_off_the_history():
@@ -128,7 +129,7 @@ def test_candidate_columns_give_each_runs_last_five_epochs():
 
 def test_model_rows_average_each_models_runs():
     def run(model, params, last5):
-        return History({"model": model, "params": params}, history([99.0] * 10 + last5).epochs)
+        return history([99.0] * 10 + last5, params, model=model)
 
     runs = {"big 1": run("big", 7300, [99.50] * 5), "big 2": run("big", 7300, [99.40] * 5),
             "a 1": run("a", 3900, [99.30] * 5), "a 2": run("a", 3900, [99.20, 99.40, 99.40, 99.40, 99.40]),
@@ -140,7 +141,7 @@ def test_model_rows_average_each_models_runs():
 
 def test_model_rows_count_the_runs_that_met_the_target_under_todays_headers():
     def runs(model, *last5s):
-        return {f"{model} {seed}": History({"model": model, "params": 5000}, history([99.0] * 10 + last5).epochs)
+        return {f"{model} {seed}": history([99.0] * 10 + last5, 5000, model=model)
                 for seed, last5 in enumerate(last5s)}
 
     rows = model_rows({**runs("e", [99.45] * 5, [99.45] * 4 + [99.39]), **runs("f", [99.41] * 5, [99.40] * 5)})
@@ -171,3 +172,25 @@ def test_where_runs_ran_is_said_once_for_all_of_them_or_per_machine():
     assert ran_on_note(same) == "Every run ran on CPU X (2 cores), 1 thread(s)."
     mixed = {**same, "c": ran("CPU X (2 cores)", 2)}
     assert ran_on_note(mixed) == "Ran on CPU X (2 cores), 1 thread(s): a, b; CPU X (2 cores), 2 thread(s): c."
+
+
+def test_compare_runs_gives_welchs_interval_of_the_difference_of_last5_minima():
+    ahead = {seed: history([99.0] * 10 + [low + 0.1] * 4 + [low]) for seed, low in enumerate((99.50, 99.42, 99.46))}
+    behind = {seed: history([99.0] * 10 + [low] * 5) for seed, low in enumerate((99.30, 99.36, 99.25, 99.33))}
+    comparison = compare_runs(ahead, behind)
+    welch = scipy_stats.ttest_ind([99.50, 99.42, 99.46], [99.30, 99.36, 99.25, 99.33], equal_var=False)
+    low, high = welch.confidence_interval(0.95)
+    assert comparison["diff"] == pytest.approx(99.46 - 99.31)
+    assert (comparison["low"], comparison["high"]) == (pytest.approx(low), pytest.approx(high))
+    assert comparison["resolved"]
+    assert comparison_text(comparison, "beats", "trails", "no different") == (
+        f"beats (+0.15 points, 95 % interval {low:+.2f} to {high:+.2f})")
+    assert comparison_text(compare_runs(behind, ahead), "beats", "trails", "no different").startswith("trails (-0.15")
+
+
+def test_a_difference_the_interval_cannot_resolve_earns_the_neutral_words():
+    a = {seed: history([99.0] * 10 + [low] * 5) for seed, low in enumerate((99.50, 99.30))}
+    b = {seed: history([99.0] * 10 + [low] * 5) for seed, low in enumerate((99.45, 99.35))}
+    comparison = compare_runs(a, b)
+    assert not comparison["resolved"] and comparison["low"] < 0 < comparison["high"]
+    assert comparison_text(comparison, "beats", "trails", "no different").startswith("no different (+0.00 points")
