@@ -84,29 +84,24 @@ def test_holdout_is_evaluated_instead_of_the_test_set(data):
     assert torch.equal(eval_y, data.train_labels[-5000:])
 
 
-def test_fit_seeds_trains_each_seed_once_and_reads_finished_runs(tmp_path):
-    cfg = RunConfig(model="Model_4", epochs=1, train_subset=512, test_subset=200)
-    first = fit_seeds(cfg, [1, 2], tmp_path, processes=2)
-    assert [first[s].meta["seed"] for s in (1, 2)] == [1, 2] and first[1].epochs != first[2].epochs
-    written = (tmp_path / "seed_1" / "history.json").stat().st_mtime_ns
-    again = fit_seeds(cfg, [1, 2], tmp_path, processes=2)
-    assert (tmp_path / "seed_1" / "history.json").stat().st_mtime_ns == written
-    assert again[1].epochs == first[1].epochs
-    assert finished_history(replace(cfg, seed=1, lr=0.02), tmp_path / "seed_1") is None
-
-
 def same_run(a, b):
     """True when two runs' histories agree in everything but their timings."""
     untimed = [[{k: v for k, v in row.items() if k != "seconds"} for row in h.epochs] for h in (a, b)]
     return a.meta == b.meta and untimed[0] == untimed[1]
 
 
-def test_runs_in_this_process_write_what_the_local_pool_writes(tmp_path, monkeypatch):
+def test_fit_seeds_trains_each_seed_once_in_workers_or_here_alike_and_reads_finished_runs(tmp_path, monkeypatch):
     cfg = RunConfig(model="Model_4", epochs=1, train_subset=512, test_subset=200)
     pooled = fit_seeds(cfg, [1, 2], tmp_path / "pool", processes=2)
-    monkeypatch.setattr("mnist_lib.runs.local_executor", lambda *args: pytest.fail("processes=0 started worker processes"))
+    assert [pooled[s].meta["seed"] for s in (1, 2)] == [1, 2] and pooled[1].epochs != pooled[2].epochs
+    written = (tmp_path / "pool" / "seed_1" / "history.json").stat().st_mtime_ns
+    monkeypatch.setattr("mnist_lib.runs.local_executor", lambda *args: pytest.fail("a finished run was trained again"))
+    again = fit_seeds(cfg, [1, 2], tmp_path / "pool", processes=2)
+    assert (tmp_path / "pool" / "seed_1" / "history.json").stat().st_mtime_ns == written
+    assert again[1].epochs == pooled[1].epochs
+    assert finished_history(replace(cfg, seed=1, lr=0.02), tmp_path / "pool" / "seed_1") is None
     threads = torch.get_num_threads()
-    here = fit_seeds(cfg, [1, 2], tmp_path / "here", processes=0)
+    here = fit_seeds(cfg, [1, 2], tmp_path / "here", processes=0)  # no worker: local_executor would fail
     assert torch.get_num_threads() == threads  # the runs' one thread is not left behind
     for seed in (1, 2):
         assert same_run(here[seed], pooled[seed])
