@@ -1,8 +1,9 @@
 """torch.profiler over fit's training step, its time grouped by what it is spent on."""
+import warnings
 from dataclasses import replace
 
 import torch
-from torch.profiler import ProfilerActivity, profile, record_function
+from torch.profiler import ProfilerActivity, profile, record_function, schedule
 
 from .data import BatchLoader
 from .evaluation import evaluate
@@ -17,6 +18,7 @@ OPS = {"batch_norm": "batch norm", "relu": "activations and pooling", "clamp_min
        "threshold_backward": "activations and pooling", "max_pool": "activations and pooling",
        "avg_pool": "activations and pooling", "mean": "activations and pooling",
        "log_softmax": "loss", "nll_loss": "loss", "cross_entropy": "loss"}
+CYCLE = 5  # steps the profiler records between clear-outs (see profile_step)
 GROUPS = ("depthwise convolutions", "pointwise convolutions", "full convolutions", "batch norm",
           "activations and pooling", "loss", "optimizer step", "weight averaging", "augmentation", "evaluation",
           "other operators")
@@ -57,35 +59,48 @@ def group_of(event):
 
 def profile_step(data, cfg, *, steps=200, threads=1, step=FAST):
     """Rows of milliseconds a training step spends in each group, forward and backward, over `steps` steps of fit's
-    step (set up as `step` says) on `threads` threads, with the share of evaluation that an epoch adds per step."""
+    step (set up as `step` says) on `threads` threads, with the share of evaluation that an epoch adds per step.
+
+    The profiler records CYCLE steps at a time and is cleared after each: its records, kept all at once, would grow
+    the heap under the step's own tensors, whose every step would then touch fresh pages, and the page faults (a
+    few thousand a step, where an unprofiled step has tens) would be timed as batch norm and ReLU."""
     device = pick_device(cfg.device)
     timed = TimedStep(data, cfg, replace(step, threads=threads), device)
-    share = round(steps * len(data.test_labels) / len(timed.batches))  # test images an epoch evaluates per step
+    cycles = -(-steps // CYCLE)
+    share = round(cycles * CYCLE * len(data.test_labels) / len(timed.batches))  # test images an epoch evaluates
     eval_x, eval_y = data.test_images[:share], data.test_labels[:share]
     eval_loader = BatchLoader(eval_x.to(device), eval_y.to(device), batch_size=cfg.eval_batch_size, mean=data.mean,
                               std=data.std, shuffle=False)
     timed.images_per_second(10)  # warm-up outside the profile
+    totals = {(group, backward): 0.0 for group in GROUPS for backward in (False, True)}
+
+    def add_up(prof):
+        for event in prof.events():
+            totals[group_of(event)] += event.self_cpu_time_total / 1000 / (cycles * CYCLE)  # us -> ms per step
+
     torch_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         batches = iter(timed.batches)
-        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
-            for _ in range(steps):
+        with warnings.catch_warnings(), profile(activities=[ProfilerActivity.CPU], record_shapes=True,
+                                                on_trace_ready=add_up,
+                                                schedule=schedule(wait=0, warmup=1, active=CYCLE)) as prof:
+            warnings.filterwarnings("ignore", "Warning: Profiler clears events")  # as it should: add_up has them
+            for _ in range(cycles * (1 + CYCLE)):  # each cycle: one unrecorded step, then CYCLE recorded ones
                 with record_function("augmentation"):
                     x, y = next(batches)
                 timed(x, y)
+                prof.step()
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
             with record_function("evaluation"):
                 evaluate(timed.model, eval_loader)
+        add_up(prof)
     finally:
         torch.set_num_threads(torch_threads)
-    totals = {(group, backward): 0.0 for group in GROUPS for backward in (False, True)}
-    for event in prof.events():
-        totals[group_of(event)] += event.self_cpu_time_total / 1000 / steps  # microseconds -> ms per step
     whole = sum(totals.values())
     return [dict(group=group, forward_ms=totals[group, False], backward_ms=totals[group, True],
                  ms=totals[group, False] + totals[group, True],
                  share=100 * (totals[group, False] + totals[group, True]) / whole) for group in GROUPS]
-
 
 
 def top_groups(rows, n=5):
