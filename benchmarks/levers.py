@@ -31,7 +31,9 @@ def main():
         p.error(str(err))
     print(f"{cfg.model}, batch {cfg.batch_size}, {args.steps} steps, median of {args.repeats} turns")
     for row in rows:
-        print(f"{row['lever']:60s} {row['images_per_second']:9,.0f} images/s  {row['ratio']:5.2f}x")
+        low, high = row["ratio_range"]
+        print(f"{row['lever']:60s} {row['images_per_second']:9,.0f} images/s  {row['ratio']:5.2f}x"
+              f"  (turns {low:.2f}-{high:.2f})")
 
 
 if __name__ == "__main__":

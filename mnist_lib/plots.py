@@ -178,14 +178,19 @@ def plot_profile(profiles):
 
 
 def plot_levers(rows):
-    """Each lever's images per second as a ratio to the first row's, as horizontal bars."""
+    """Each lever's images per second as a ratio to the first row's, as horizontal bars; where rows give the lowest
+    and highest ratio of single turns (lever_rows' ratio_range), as whiskers."""
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.2))
-    names, ratios = [r["lever"] for r in rows][::-1], [r["ratio"] for r in rows][::-1]
-    ax.barh(names, ratios, color=["C0" if r >= 1 else "0.6" for r in ratios])
-    for y, r in enumerate(ratios):
-        ax.text(r, y, f" {r:.2f}x", va="center", fontsize=8)
+    rows = rows[::-1]  # the first row on top
+    names, ratios = [r["lever"] for r in rows], [r["ratio"] for r in rows]
+    ranges = [r.get("ratio_range", (r["ratio"], r["ratio"])) for r in rows]
+    ax.barh(names, ratios, color=["C0" if r >= 1 else "0.6" for r in ratios],
+            xerr=[[r - low for r, (low, _) in zip(ratios, ranges)], [high - r for r, (_, high) in zip(ratios, ranges)]],
+            error_kw=dict(lw=0.8, capsize=2))
+    for y, (r, (_, high)) in enumerate(zip(ratios, ranges)):
+        ax.text(max(r, high), y, f" {r:.2f}x", va="center", fontsize=8)
     ax.axvline(1, color="k", lw=0.8)
-    ax.set(xlabel="images per second, as a ratio to the first row", xlim=(0, max(ratios) * 1.2))
+    ax.set(xlabel="images per second, as a ratio to the first row", xlim=(0, max(high for _, high in ranges) * 1.2))
     fig.tight_layout()
     return fig
 

@@ -21,13 +21,14 @@ LABELS = {"best_train": "best train %", "best_test": "best test %", "last5_mean"
           "seconds_per_epoch": "s / epoch", "macs": "MACs", "receptive_field": "RF",
           "seed_group": "runs", "met_of": "met", "met_interval": "met 95 % interval",
           "last5_min_mean": "last-5 min mean %", "last5_min_interval": "95 % interval", "lowest": "lowest %",
-          "highest": "highest %", "true_digit": "true digit", "read_as": "read as", "misread_share": "misread %"}
+          "highest": "highest %", "true_digit": "true digit", "read_as": "read as", "misread_share": "misread %",
+          "ratio_range": "ratio, lowest-highest turn"}
 
 # The format string of each key; a tuple fills the fields of its format. Any other value is shown with str().
 FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_test": PERCENT, "last5_mean": PERCENT,
            "last5_min": PERCENT, "seconds_per_epoch": "{:.1f}", "met_of": "{}/{}", "met_interval": INTERVAL,
            "last5_min_mean": PERCENT, "last5_min_interval": INTERVAL, "lowest": PERCENT, "highest": PERCENT,
-           "misread_share": PERCENT}
+           "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}"}
 
 # The columns each kind of table picks from run_row's rows, in the order the reader sees them.
 STEP_COLUMNS = ("run", "model", "parameters", "macs", "receptive_field", "epochs", "best_train", "best_test",

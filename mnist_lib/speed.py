@@ -111,26 +111,37 @@ def synchronize(device):
         torch.cuda.synchronize()
 
 
-def taking_turns(timed, steps, repeats):
-    """{name: median images/s} of each TimedStep in timed, which take turns `repeats` times: a shared machine's slow
-    moments then fall on all of them, and one of them cannot decide a ratio."""
+def turns(timed, steps, repeats):
+    """{name: [images/s of each turn]} of each TimedStep in timed, which take turns `repeats` times: a shared
+    machine's slow moments then fall on all of them, and one of them cannot decide a ratio."""
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
     rates = {name: [] for name in timed}
     for _ in range(repeats):
         for name, step in timed.items():
             rates[name].append(step.images_per_second(steps))
-    return {name: statistics.median(r) for name, r in rates.items()}
+    return rates
+
+
+def taking_turns(timed, steps, repeats):
+    """{name: median images/s} of each TimedStep in timed over its turns (see turns)."""
+    return {name: statistics.median(r) for name, r in turns(timed, steps, repeats).items()}
 
 
 def lever_rows(data, cfg, *, steps=100, repeats=3, levers=None):
-    """One row per lever: images per second of fit's step set up that way and the ratio to fit's step before."""
+    """One row per lever: images per second of fit's step set up that way (median of its turns), the ratio of that
+    to fit's step before, and the lowest and highest ratio of one turn to the same turn of fit's step before."""
     device = pick_device(cfg.device)
     levers = levers or lever_steps(device)
-    rates = taking_turns({name: TimedStep(data, cfg, step, device) for name, step in levers.items()}, steps,
-                         repeats)
+    rates = turns({name: TimedStep(data, cfg, step, device) for name, step in levers.items()}, steps, repeats)
     before = rates[next(iter(levers))]
-    return [dict(lever=name, images_per_second=rate, ratio=rate / before) for name, rate in rates.items()]
+    rows = []
+    for name, rate in rates.items():
+        paired = [r / b for r, b in zip(rate, before)]
+        rows.append(dict(lever=name, images_per_second=statistics.median(rate),
+                         ratio=statistics.median(rate) / statistics.median(before),
+                         ratio_range=(min(paired), max(paired))))
+    return rows
 
 
 def _one_process_rate(cfg, step, steps):

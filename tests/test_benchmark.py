@@ -32,7 +32,7 @@ def test_lever_benchmark_prints_each_chosen_lever_against_the_first():
                           "--only", "channels-last alone"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     rows = out.stdout.splitlines()[1:]
-    assert len(rows) == 2 and rows[0].startswith("fit's step before") and rows[0].endswith("1.00x")
+    assert len(rows) == 2 and rows[0].startswith("fit's step before") and rows[0].endswith("1.00x  (turns 1.00-1.00)")
     assert rows[1].startswith("channels-last alone")
 
 

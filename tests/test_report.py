@@ -6,9 +6,9 @@ from scipy import stats as scipy_stats
 import torch
 
 from mnist_lib import report
-from mnist_lib.report import (compare_runs, comparison_text, CANDIDATE_COLUMNS, LABELS, SEED_COLUMNS, STEP_COLUMNS, confusion_matrix,
-                              confusion_rows, html_table, markdown_table, misread_rows, model_costs,
-                              model_rows, ran_on_note, run_row, run_rows, seed_group_rows,
+from mnist_lib.report import (CANDIDATE_COLUMNS, LABELS, SEED_COLUMNS, STEP_COLUMNS, compare_runs,
+                              comparison_text, confusion_matrix, confusion_rows, html_table, markdown_table,
+                              misread_rows, model_costs, model_rows, ran_on_note, run_row, run_rows, seed_group_rows,
                               seed_summary, table_cells)
 from crafted import crafted_run
 from mnist_lib.history import History

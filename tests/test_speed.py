@@ -30,6 +30,15 @@ def test_lever_rows_give_each_levers_rate_and_its_ratio_to_the_first(data):
     rows = lever_rows(data, CFG, steps=2, repeats=1, levers=levers)
     assert [r["lever"] for r in rows] == ["before", "now"] and rows[0]["ratio"] == 1.0
     assert rows[1]["ratio"] == pytest.approx(rows[1]["images_per_second"] / rows[0]["images_per_second"])
+    assert rows[1]["ratio_range"] == (pytest.approx(rows[1]["ratio"]),) * 2  # one turn: one ratio
+
+
+def test_a_levers_ratio_range_pairs_each_turn_with_the_same_turn_of_the_first(data, monkeypatch):
+    rates = iter([100, 150, 50, 100, 200, 240])  # turns: before 100, now 150; 50, 100; 200, 240
+    monkeypatch.setattr(TimedStep, "images_per_second", lambda self, steps: next(rates))
+    before, now = lever_rows(data, CFG, steps=1, repeats=3, levers={"before": TODAY, "now": FAST})
+    assert (now["images_per_second"], now["ratio"]) == (150, 1.5)  # medians: 150 against 100
+    assert now["ratio_range"] == (1.2, 2.0) and before["ratio_range"] == (1.0, 1.0)
 
 
 def test_a_timed_step_is_set_up_as_its_step_says(data):
