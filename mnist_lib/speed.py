@@ -144,6 +144,13 @@ def lever_rows(data, cfg, *, steps=100, repeats=3, levers=None):
     return rows
 
 
+def turns_apart(row, other):
+    """Where row's ratios of single turns lie against other's (rows of lever_rows): "above" or "below" only when
+    the two ranges do not overlap, else "within"."""
+    (low, high), (other_low, other_high) = row["ratio_range"], other["ratio_range"]
+    return "above" if low > other_high else "below" if high < other_low else "within"
+
+
 def _one_process_rate(cfg, step, steps):
     from .data import load_mnist
 

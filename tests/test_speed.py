@@ -8,7 +8,7 @@ import torch
 from mnist_lib.allocator import keep_freed_memory
 from mnist_lib.config import RunConfig
 from mnist_lib.speed import (FAST, TODAY, TimedStep, evaluation_rows, faults_per_step, lever_rows, lever_steps,
-                             taking_turns)
+                             taking_turns, turns_apart)
 
 CFG = RunConfig()  # the final recipe's model and augmentation
 CPU = torch.device("cpu")
@@ -90,3 +90,12 @@ def test_keeping_freed_memory_stops_the_page_faults_of_every_step():
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
         default, kept = (pool.submit(faults_in_a_fresh_process, step).result() for step in (TODAY, FAST))
     assert default > 500 and kept < default / 10, (default, kept)
+
+
+def test_a_lever_lies_above_or_below_another_only_when_their_turns_do_not_overlap():
+    def row(low, high):
+        return {"ratio_range": (low, high)}
+
+    assert turns_apart(row(1.3, 1.4), row(1.1, 1.29)) == "above"
+    assert turns_apart(row(1.0, 1.1), row(1.2, 1.3)) == "below"
+    assert turns_apart(row(1.2, 1.4), row(1.1, 1.2)) == "within"  # touching ranges are not apart
