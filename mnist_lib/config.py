@@ -5,6 +5,7 @@ The defaults are the book's final recipe (step 8); every earlier step states whe
 from dataclasses import asdict, dataclass, field, fields, replace
 
 OPTIMIZERS = ("sgd", "adam")
+VALIDATION_IMAGES = 10000  # the last training images, held out of training to decide on: the validation split
 SCHEDULERS = ("none", "step", "onecycle", "plateau")
 # Where and how fast a run computes, not what it learns: like the number of threads, they change only the order in
 # which floating-point sums are taken (chapter 12 checks channels-last on five validation seeds each way).
@@ -81,6 +82,11 @@ class RunConfig:
     def smoke(self):
         """The same run shrunk to one epoch on a few thousand images, to prove that it executes."""
         return replace(self, epochs=1, train_subset=2048, test_subset=1024)
+
+    def on_validation(self):
+        """The same run scored on the validation split: the last VALIDATION_IMAGES training images held out of
+        training and evaluated in place of the test set."""
+        return replace(self, holdout=VALIDATION_IMAGES)
 
     def to_dict(self):
         return asdict(self)

@@ -1,4 +1,5 @@
 """torch.profiler over fit's training step, its time grouped by what it is spent on."""
+import os
 import warnings
 from dataclasses import replace
 
@@ -18,6 +19,9 @@ OPS = {"batch_norm": "batch norm", "relu": "activations and pooling", "clamp_min
        "threshold_backward": "activations and pooling", "max_pool": "activations and pooling",
        "avg_pool": "activations and pooling", "mean": "activations and pooling",
        "log_softmax": "loss", "nll_loss": "loss", "cross_entropy": "loss"}
+# The profiler's library writes a line to the process's stderr at every start and stop of a recording, which a
+# notebook shows; 6 silences it (it reads the variable when it first starts, so setting it here is in time).
+os.environ.setdefault("KINETO_LOG_LEVEL", "6")
 CYCLE = 5  # steps the profiler records between clear-outs (see profile_step)
 GROUPS = ("depthwise convolutions", "pointwise convolutions", "full convolutions", "batch norm",
           "activations and pooling", "loss", "optimizer step", "weight averaging", "augmentation", "evaluation",

@@ -22,13 +22,15 @@ LABELS = {"best_train": "best train %", "best_test": "best test %", "last5_mean"
           "seed_group": "runs", "met_of": "met", "met_interval": "met 95 % interval",
           "last5_min_mean": "last-5 min mean %", "last5_min_interval": "95 % interval", "lowest": "lowest %",
           "highest": "highest %", "true_digit": "true digit", "read_as": "read as", "misread_share": "misread %",
-          "ratio_range": "ratio, lowest-highest turn"}
+          "ratio_range": "ratio, lowest-highest turn", "best_train_mean": "best train % (mean)",
+          "best_test_mean": "best test % (mean)"}
 
 # The format string of each key; a tuple fills the fields of its format. Any other value is shown with str().
 FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_test": PERCENT, "last5_mean": PERCENT,
            "last5_min": PERCENT, "seconds_per_epoch": "{:.1f}", "met_of": "{}/{}", "met_interval": INTERVAL,
            "last5_min_mean": PERCENT, "last5_min_interval": INTERVAL, "lowest": PERCENT, "highest": PERCENT,
-           "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}"}
+           "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}",
+           "best_train_mean": PERCENT, "best_test_mean": PERCENT}
 
 # The columns each kind of table picks from run_row's rows, in the order the reader sees them.
 STEP_COLUMNS = ("run", "model", "parameters", "macs", "receptive_field", "epochs", "best_train", "best_test",
@@ -162,8 +164,8 @@ def misread_rows(labels, preds):
 
 def seed_group_rows(groups):
     """One row per group of runs ({name: {key: History}}): seeds, how many met the target (met, seeds) with its 95 %
-    Wilson interval, and the lowest accuracy of the last 5 epochs: its mean over seeds with the 95 % interval, lowest
-    and highest."""
+    Wilson interval, the lowest accuracy of the last 5 epochs (its mean over seeds with the 95 % interval, lowest
+    and highest), and the best train and test accuracy, each a mean over seeds."""
     rows = []
     for name, runs in groups.items():
         summaries = [summarise(history) for history in runs.values()]
@@ -171,7 +173,9 @@ def seed_group_rows(groups):
         mean, low, high = mean_interval(lows)
         rows.append({"seed_group": name, "seeds": len(lows), "met_of": (met, len(lows)),
                      "met_interval": wilson(met, len(lows)), "last5_min_mean": mean, "last5_min_interval": (low, high),
-                     "lowest": min(lows), "highest": max(lows)})
+                     "lowest": min(lows), "highest": max(lows),
+                     "best_train_mean": statistics.mean(s["best_train"] for s in summaries),
+                     "best_test_mean": statistics.mean(s["best_test"] for s in summaries)})
     return rows
 
 

@@ -3,6 +3,7 @@ and the rules, fixed before the runs they judge, that send a network to the test
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .config import VALIDATION_IMAGES
 from .report import model_rows
 from .runs import fit_each_seed
 from .target import runs_by_model, summarise
@@ -10,7 +11,7 @@ from .target import runs_by_model, summarise
 # The networks of each round, in the order tried (mnist_lib.models says what each one changes).
 ROUNDS = {"first": ("Small_A", "Small_B", "Small_C"), "grouped": ("Small_D",), "ladder": ("Small_E", "Small_F"),
           "layouts": ("Small_G", "Small_H", "Small_I", "Small_J"), "deeper": ("Small_K",), "halfway": ("Small_L",)}
-HOLDOUT = 10000  # the last 10,000 training images, held out of training to score the candidates on
+HOLDOUT = VALIDATION_IMAGES  # the validation split scores the candidates
 VALIDATION_SEEDS, MORE_SEEDS = (1, 2), (3, 4)  # every candidate's seeds; then a rung's two more
 PASS_MARK = 3  # of a rung's four validation seeds that must meet the target for it to go to the test set
 

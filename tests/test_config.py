@@ -1,9 +1,11 @@
 import dataclasses
 
 import pytest
+import torch
 
 from mnist_lib.cli import parser
 from mnist_lib.config import RunConfig
+from mnist_lib.train import split_for
 
 
 @pytest.mark.parametrize("bad, words", [
@@ -36,6 +38,14 @@ def test_smoke_shrinks_only_the_run_length():
     smoke = cfg.smoke()
     assert (smoke.epochs, smoke.train_subset, smoke.test_subset) == (1, 2048, 1024)
     assert (smoke.model, smoke.lr, smoke.rotation) == ("Model_3", 0.05, 5)
+
+
+def test_on_validation_holds_out_the_last_10000_training_images_and_changes_nothing_else(data):
+    cfg = RunConfig(lr=0.05).on_validation()
+    assert dataclasses.replace(cfg, holdout=0) == RunConfig(lr=0.05)
+    train_x, train_y, eval_x, eval_y, name = split_for(cfg, data)
+    assert (name, len(train_y), len(eval_y)) == ("validation", 50000, 10000)
+    assert torch.equal(eval_x, data.train_images[-10000:]) and torch.equal(train_x, data.train_images[:50000])
 
 
 def test_cli_defaults_are_the_config_defaults():

@@ -160,8 +160,9 @@ def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
     assert row["last5_min_interval"] == (pytest.approx(99.152, abs=1e-3), pytest.approx(99.648, abs=1e-3))
     assert (row["lowest"], row["highest"]) == (99.3, 99.5)
     assert table_cells(rows) == (["runs", "seeds", "met", "met 95 % interval", "last-5 min mean %", "95 % interval",
-                                  "lowest %", "highest %"],
-                                 [["a", "3", "2/3", "0.21-0.94", "99.40", "99.15-99.65", "99.30", "99.50"]])
+                                  "lowest %", "highest %", "best train % (mean)", "best test % (mean)"],
+                                 [["a", "3", "2/3", "0.21-0.94", "99.40", "99.15-99.65", "99.30", "99.50", "99.00",
+                                   "99.40"]])
 
 
 def test_where_runs_ran_is_said_once_for_all_of_them_or_per_machine():
