@@ -9,7 +9,7 @@ import nbformat
 import papermill
 import yaml
 
-from .data import atomic_path
+from .files import atomic_path
 
 SMOKE_DIR = Path("_build") / "smoke"
 

@@ -4,8 +4,6 @@ import hashlib
 import math
 import os
 import shutil
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import torchvision
 from torchvision import transforms
 
 from .augment import Augment, random_augment
+from .files import atomic_path
 
 # SHA-256 of the decompressed IDX files: the same bytes whatever gzip wrapping they arrived in.
 IDX_SHA256 = {
@@ -47,23 +46,6 @@ def _check_digest(path, name, source):
     if sha256(path) != IDX_SHA256[name]:
         raise DataError(f"{source} is corrupted (its SHA-256 does not match canonical MNIST '{name}'); "
                         f"replace it with an intact copy: {FIX}")
-
-
-@contextmanager
-def atomic_path(path):
-    """A temporary name beside path to write to; renamed to path on success, removed on failure,
-    so a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The temporary name keeps the suffix: papermill, for one, checks that a notebook ends in .ipynb.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=path.suffix)
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _decompress(gz_path, target):

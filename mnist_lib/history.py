@@ -10,7 +10,7 @@ import torch
 import torchvision
 
 from .config import RunConfig
-from .data import atomic_path
+from .files import atomic_path
 from .models import build_model, count_parameters
 
 

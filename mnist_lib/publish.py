@@ -7,7 +7,7 @@ import nbformat
 import yaml
 
 from .book import chapters
-from .data import atomic_path
+from .files import atomic_path
 
 INSTALL_CELL = ("# In Colab, install the book's package from its repository (elsewhere it is installed).\n"
                 "import sys\n"

@@ -77,6 +77,14 @@ def test_a_failing_step_stops_the_steps_still_waiting(tmp_path):
     assert not (tmp_path / "_build" / "smoke" / "b.ipynb").exists()
 
 
+def test_the_book_runner_starts_without_torch():
+    """Each worker of run_book imports mnist_lib.book before its kernel starts; torch would cost it seconds there,
+    and the kernel imports what its chapter needs itself."""
+    imported = subprocess.run([sys.executable, "-c", "import sys, mnist_lib.book; print('torch' in sys.modules)"],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert imported.returncode == 0 and imported.stdout.strip() == "False", imported.stderr
+
+
 def test_zero_jobs_is_refused(tmp_path):
     tiny_book(tmp_path, {})
     with pytest.raises(ValueError, match="jobs must be at least 1"):
