@@ -5,8 +5,8 @@ The defaults are the book's final recipe (step 8); every earlier step states whe
 from dataclasses import asdict, dataclass, field, fields, replace
 
 OPTIMIZERS = ("sgd", "adam")
-VALIDATION_IMAGES = 10000  # the last training images, held out of training to decide on: the validation split
 SCHEDULERS = ("none", "step", "onecycle", "plateau")
+VALIDATION_IMAGES = 10000  # the last training images, held out of training to decide on: the validation split
 # Where and how fast a run computes, not what it learns: like the number of threads, they change only the order in
 # which floating-point sums are taken (chapter 12 checks channels-last on five validation seeds each way).
 EXECUTION = ("device", "channels_last", "eval_batch_size")

@@ -112,8 +112,8 @@ def synchronize(device):
 
 
 def turns(timed, steps, repeats):
-    """{name: [images/s of each turn]} of each TimedStep in timed, which take turns `repeats` times: a shared
-    machine's slow moments then fall on all of them, and one of them cannot decide a ratio."""
+    """{name: [images/s of each turn]} of each TimedStep in timed, which take turns `repeats` times: a slow spell of
+    a shared machine then falls on one turn of a step rather than on all its turns."""
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
     rates = {name: [] for name in timed}
