@@ -9,14 +9,14 @@ from mnist_lib.speed import lever_rows, lever_steps
 from mnist_lib.train import pick_device
 
 
-def main():
+def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=100, help="timed optimiser steps per lever and turn")
     p.add_argument("--repeats", type=int, default=3, help="turns per lever; the median is shown")
     p.add_argument("--only", nargs="*", default=None,
                    help="levers to time besides the first row (default: all; names as printed)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     cfg = RunConfig(device=args.device)  # the final recipe
     levers = lever_steps(pick_device(cfg.device))
     if args.only:

@@ -9,13 +9,13 @@ from mnist_lib import RunConfig, load_mnist
 from mnist_lib.speed import compare_pipelines
 
 
-def main():
+def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=100, help="timed optimiser steps per pipeline")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per pipeline, taking turns; the median is shown")
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes for the classic pipeline")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     cfg = RunConfig(device=args.device)  # the final recipe
     try:
         rows = compare_pipelines(load_mnist(), cfg, steps=args.steps, repeats=args.repeats, workers=args.workers)

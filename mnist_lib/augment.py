@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torchvision import transforms
 
 
 @dataclass(frozen=True)
@@ -29,6 +28,8 @@ class Augment:
     def torchvision_transform(self):
         """The same ranges as torchvision's RandomAffine, for the classic PIL pipeline; with a crop or jitter, their
         torchvision transforms before and after it, in the order random_augment applies them."""
+        from torchvision import transforms  # imported here: importing torchvision takes seconds, training needs none
+
         affine = transforms.RandomAffine(
             degrees=self.rotation, translate=(self.translate,) * 2 if self.translate else None,
             scale=(1 - self.scale, 1 + self.scale) if self.scale else None, shear=self.shear or None)

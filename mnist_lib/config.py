@@ -80,8 +80,8 @@ class RunConfig:
         require(self.eval_batch_size >= 1, f"eval_batch_size must be at least 1, got {self.eval_batch_size}")
 
     def smoke(self):
-        """The same run shrunk to one epoch on a few thousand images, to prove that it executes."""
-        return replace(self, epochs=1, train_subset=2048, test_subset=1024)
+        """The same run shrunk to one epoch on 1,024 training images, scored on 1,024, to prove that it executes."""
+        return replace(self, epochs=1, train_subset=1024, test_subset=1024)
 
     def on_validation(self):
         """The same run scored on the validation split: the last VALIDATION_IMAGES training images held out of

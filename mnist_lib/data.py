@@ -4,12 +4,11 @@ import hashlib
 import math
 import os
 import shutil
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torchvision
-from torchvision import transforms
 
 from .augment import Augment, random_augment
 from .files import atomic_path
@@ -67,6 +66,8 @@ def prepare_root(root=None):
     """
     root = root or os.environ.get("MNIST_DATA")
     if not root:
+        import torchvision  # imported only to download: its import takes seconds
+
         target = cache_dir() / "download"
         torchvision.datasets.MNIST(target, train=True, download=True)
         torchvision.datasets.MNIST(target, train=False, download=True)
@@ -100,14 +101,26 @@ class MNIST:
     root: Path  # the verified torchvision root, for the classic DataLoader path
 
 
+def read_idx(path):
+    """An IDX file's array as a uint8 tensor of the shape its header records.
+
+    Read here rather than through torchvision's MNIST dataset, whose import takes seconds in every process that
+    trains; prepare_root has already checked each file's SHA-256, so the header needs no other check."""
+    raw = bytearray(Path(path).read_bytes())
+    dims = raw[3]  # bytes 0-2: two zero bytes and the element type (unsigned byte), then the number of dimensions
+    shape = struct.unpack(f">{dims}I", raw[4:4 + 4 * dims])
+    return torch.frombuffer(raw, dtype=torch.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
 def load_mnist(root=None):
     """Verified MNIST as tensors, with normalisation constants computed from the training set."""
     tv_root = prepare_root(root)
-    train = torchvision.datasets.MNIST(tv_root, train=True, download=False)
-    test = torchvision.datasets.MNIST(tv_root, train=False, download=False)
-    train_images = train.data.unsqueeze(1).float().div_(255)
-    return MNIST(train_images, train.targets.clone(), test.data.unsqueeze(1).float().div_(255),
-                 test.targets.clone(), train_images.mean().item(), train_images.std().item(), tv_root)
+    raw = tv_root / "MNIST" / "raw"
+    images = {split: read_idx(raw / f"{split}-images-idx3-ubyte").unsqueeze(1).float().div_(255)
+              for split in ("train", "t10k")}
+    labels = {split: read_idx(raw / f"{split}-labels-idx1-ubyte").long() for split in ("train", "t10k")}
+    return MNIST(images["train"], labels["train"], images["t10k"], labels["t10k"], images["train"].mean().item(),
+                 images["train"].std().item(), tv_root)
 
 
 def dataset_stats(data):
@@ -151,6 +164,9 @@ class BatchLoader:
 
 def classic_loader(data, *, train, batch_size, augment=Augment(), num_workers=0, shuffle=True):
     """The textbook pipeline: torchvision dataset, PIL transforms per image, DataLoader batching."""
+    import torchvision
+    from torchvision import transforms
+
     steps = ([augment.torchvision_transform()] if augment.active else []) + [
         transforms.ToTensor(), transforms.Normalize((data.mean,), (data.std,))]
     dataset = torchvision.datasets.MNIST(data.root, train=train, transform=transforms.Compose(steps))

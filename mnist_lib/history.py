@@ -1,4 +1,5 @@
 """A run's record: its History and weights on disk, where it ran, and the finished runs read instead of retrained."""
+import importlib.metadata
 import io
 import json
 import os
@@ -7,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torchvision
 
 from .config import RunConfig
 from .files import atomic_path
@@ -71,7 +71,7 @@ def run_meta(cfg, model, device, eval_set):
                 device=str(device), device_name=device_name(device), eval_set=eval_set,
                 threads=torch.get_num_threads(),
                 versions=dict(python=platform.python_version(), torch=torch.__version__,
-                              torchvision=torchvision.__version__))
+                              torchvision=importlib.metadata.version("torchvision")))
 
 
 def load_trained(out):

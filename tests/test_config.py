@@ -36,7 +36,7 @@ def test_config_is_frozen():
 def test_smoke_shrinks_only_the_run_length():
     cfg = RunConfig(model="Model_3", lr=0.05, rotation=5)
     smoke = cfg.smoke()
-    assert (smoke.epochs, smoke.train_subset, smoke.test_subset) == (1, 2048, 1024)
+    assert (smoke.epochs, smoke.train_subset, smoke.test_subset) == (1, 1024, 1024)
     assert (smoke.model, smoke.lr, smoke.rotation) == ("Model_3", 0.05, 5)
 
 

@@ -2,7 +2,7 @@ import gzip
 
 import pytest
 import torch
-import torchvision.transforms.functional as TF
+import torchvision
 from torchvision import transforms
 from torchvision.transforms import functional as TF
 
@@ -27,6 +27,14 @@ def test_labels_are_the_canonical_ones(data):
     assert data.train_labels[:10].tolist() == FIRST_TRAIN and data.test_labels[:10].tolist() == FIRST_TEST
     assert torch.bincount(data.train_labels).tolist() == TRAIN_COUNTS
     assert torch.bincount(data.test_labels).tolist() == TEST_COUNTS
+
+
+def test_the_images_and_labels_are_those_torchvisions_dataset_reads(data):
+    for train, images, labels in ((True, data.train_images, data.train_labels),
+                                  (False, data.test_images, data.test_labels)):
+        dataset = torchvision.datasets.MNIST(data.root, train=train)
+        assert torch.equal(images, dataset.data.unsqueeze(1).float() / 255)
+        assert torch.equal(labels, dataset.targets)
 
 
 def test_normalisation_comes_from_the_training_set(data):
