@@ -25,7 +25,8 @@ def test_a_short_fit_beats_chance_and_lowers_the_loss(data):
 
 def test_same_seed_same_history(data):
     def run(seed):
-        h = fit(build_model(TINY.model, seed=seed), data, RunConfig(**{**TINY.to_dict(), "seed": seed}), progress=False)
+        cfg = replace(TINY, seed=seed, train_subset=1024)  # two epochs: the second starts from the first's state
+        h = fit(build_model(cfg.model, seed=seed), data, cfg, progress=False)
         return [(r["train_loss"], r["test_acc"]) for r in h.epochs]
 
     first = run(7)
@@ -165,7 +166,8 @@ def test_a_finished_run_is_read_for_its_recipe_and_for_a_timing_only_if_computed
 def test_fit_trains_in_the_memory_format_the_config_names(data):
     for channels_last in (True, False):
         model = build_model("Model_6")
-        fit(model, data, replace(TINY, model="Model_6", epochs=1, channels_last=channels_last), progress=False)
+        fit(model, data, replace(TINY, model="Model_6", epochs=1, train_subset=256, test_subset=64,
+                                 channels_last=channels_last), progress=False)
         layouts = []
         model.block1[0][1].register_forward_hook(  # the first batch norm: 12 maps of 26x26
             lambda module, inputs, out: layouts.append((out.is_contiguous(memory_format=torch.channels_last),
