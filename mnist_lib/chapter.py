@@ -16,11 +16,11 @@ class Chapter:
     @property
     def processes(self):
         """Worker processes for the chapter's runs (fit_runs' processes): one per core in full form; none in smoke
-        form, where a run of a few thousand images takes less time than starting a worker."""
+        form, where a run on 1,024 images takes less time than starting a worker."""
         return 0 if self.smoke else 2
 
     def recipe(self, cfg):
-        """cfg in full form; its smoke version (one epoch on a few thousand images) in smoke form."""
+        """cfg in full form; its smoke version (one epoch on 1,024 training images) in smoke form."""
         return cfg.smoke() if self.smoke else cfg
 
     def folder(self, committed):

@@ -24,7 +24,7 @@ def parser():
                            help=help)
     train.add_argument("--out", default="runs/latest", help="folder for history.json and model.pt")
     train.add_argument("--data", default=None, help="MNIST root holding MNIST/raw (default: MNIST_DATA, else download)")
-    train.add_argument("--smoke", action="store_true", help="one epoch on a few thousand images")
+    train.add_argument("--smoke", action="store_true", help="one epoch on 1,024 training images")
     train.add_argument("--no-progress", action="store_true", help="no progress bar or per-epoch lines")
     book = sub.add_parser("book", help="execute every chapter in _toc.yml with papermill")
     book.add_argument("--smoke", action="store_true", help="tiny runs, outputs under _build/smoke, book/ untouched")
