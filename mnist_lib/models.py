@@ -130,14 +130,19 @@ MODELS = {
     "Model_4": lambda: Net(widths=WIDTHS, bn=True, dropout=0.05),
     "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
     "Model_6": lambda: SeparableNet(widths=SEPARABLE_WIDTHS),
+    # Step 8's network widened along chapter 13's line of widths, 15 % of the way from Small_C's past it: the widest
+    # on that line under the budget, 7,952 parameters.
+    "Model_7": lambda: SeparableNet(widths=widths_between(1.15)),
     # Chapter 13's networks under 4,000 parameters: step 8's channels cut evenly (A), kept wide where the maps are
-    # large (B), kept wide after the pool (C); then rungs a third, two thirds and half of the way from C to step 8.
+    # large (B), kept wide after the pool (C); then rungs a third, two thirds and half of the way from C to step 8,
+    # and one a quarter of that way below C (M).
     "Small_A": lambda: SeparableNet(widths=(8, 16, 24, 32, 32)),
     "Small_B": lambda: SeparableNet(widths=(16, 20, 24, 28, 28)),
     "Small_C": lambda: SeparableNet(widths=NARROW_WIDTHS),
     "Small_E": lambda: SeparableNet(widths=widths_between(1 / 3)),
     "Small_F": lambda: SeparableNet(widths=widths_between(2 / 3)),
     "Small_L": lambda: SeparableNet(widths=widths_between(1 / 2)),
+    "Small_M": lambda: SeparableNet(widths=widths_between(-1 / 4)),
     # Other layouts: C's early channels with 48 late, paid for by grouped pointwise convolutions (D); ghost blocks
     # throughout at Small_E's widths (G) or late at wider ones (H); one shared block after the pool, applied twice
     # (I) or three times (J); a third separable block before the pool (K).

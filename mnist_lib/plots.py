@@ -196,16 +196,20 @@ def plot_levers(rows):
 
 
 def plot_seed_groups(groups, ylabel="lowest accuracy of the last 5 epochs (%)"):
-    """Each group's seeds as points ({name: [values]}), its mean with the 95 % interval, and the bar."""
+    """Each group's seeds as points ({name: [values]}), its mean with the 95 % interval where it has two seeds or
+    more, and the bar."""
     from .stats import mean_interval
 
-    fig, ax = plt.subplots(figsize=(2 + 1.6 * len(groups), 3.6))
+    long = max(len(name) for name in groups) > 12  # long names stand slanted beneath a narrower figure
+    fig, ax = plt.subplots(figsize=(2 + (0.6 if long else 1.6) * len(groups), 6 if long else 3.6))
     for i, (name, values) in enumerate(groups.items()):
-        mean, low, high = mean_interval(values)
-        ax.plot([i] * len(values), values, "o", color=f"C{i}", alpha=0.6, ms=5)
-        ax.errorbar(i + 0.15, mean, yerr=[[mean - low], [high - mean]], fmt="s", color="k", capsize=4, ms=5)
+        ax.plot([i] * len(values), values, "o", color=f"C{i % 10}", alpha=0.6, ms=5)
+        if len(values) > 1:
+            mean, low, high = mean_interval(values)
+            ax.errorbar(i + 0.15, mean, yerr=[[mean - low], [high - mean]], fmt="s", color="k", capsize=4, ms=5)
     ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
-    ax.set(xticks=range(len(groups)), xticklabels=list(groups), xlim=(-0.5, len(groups) - 0.3), ylabel=ylabel)
+    ax.set(xticks=range(len(groups)), xlim=(-0.5, len(groups) - 0.3), ylabel=ylabel)
+    ax.set_xticklabels(list(groups), rotation=50 if long else 0, ha="right" if long else "center")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -233,3 +237,4 @@ def plot_seed_bands(groups):
     axes[0].set(ylabel="accuracy (%)", ylim=(min(min(tails), TARGET_ACCURACY) - 0.3, 100))  # the last two thirds
     fig.tight_layout()
     return fig
+

@@ -67,6 +67,7 @@ def deep_net(c1, c2, c3, c4, c5, c6):
 
 HAND_COUNTS["Model_5"] = conv_head_net(8, 12, 16, 8, 16, 16)
 HAND_COUNTS["Model_6"] = separable_net(12, 24, 32, 48, 48)
+HAND_COUNTS["Model_7"] = separable_net(13, 26, 34, 50, 50)
 HAND_COUNTS["Small_A"] = separable_net(8, 16, 24, 32, 32)
 HAND_COUNTS["Small_B"] = separable_net(16, 20, 24, 28, 28)
 HAND_COUNTS["Small_C"] = separable_net(6, 12, 20, 36, 36)
@@ -74,6 +75,7 @@ HAND_COUNTS["Small_D"] = separable_net(6, 12, 20, 48, 48, groups=(1, 1, 2, 2))
 HAND_COUNTS["Small_E"] = separable_net(8, 16, 24, 40, 40)
 HAND_COUNTS["Small_F"] = separable_net(10, 20, 28, 44, 44)
 HAND_COUNTS["Small_L"] = separable_net(9, 18, 26, 42, 42)
+HAND_COUNTS["Small_M"] = separable_net(4, 9, 17, 33, 33)
 HAND_COUNTS["Small_G"] = ghost_net(8, 16, 24, 40, 40, (True, True, True, True))
 HAND_COUNTS["Small_H"] = ghost_net(6, 12, 20, 44, 42, (False, False, True, True))
 HAND_COUNTS["Small_I"] = shared_net(6, 12, 20, 35, 2)
@@ -95,8 +97,15 @@ def test_every_model_has_a_hand_count():
 def test_widths_between_gives_chapter_13s_rungs():
     # a third, half and two thirds of the way from Small_C's (6, 12, 20, 36, 36) to step 8's (12, 24, 32, 48, 48)
     assert NARROW_WIDTHS == (6, 12, 20, 36, 36)
-    assert [widths_between(f) for f in (0, 1 / 3, 1 / 2, 2 / 3, 1)] == [
-        (6, 12, 20, 36, 36), (8, 16, 24, 40, 40), (9, 18, 26, 42, 42), (10, 20, 28, 44, 44), SEPARABLE_WIDTHS]
+    assert [widths_between(f) for f in (-1 / 4, 0, 1 / 3, 1 / 2, 2 / 3, 1)] == [
+        (4, 9, 17, 33, 33), (6, 12, 20, 36, 36), (8, 16, 24, 40, 40), (9, 18, 26, 42, 42), (10, 20, 28, 44, 44),
+        SEPARABLE_WIDTHS]
+
+
+def test_model_7_is_the_widest_network_on_that_line_under_the_budget():
+    params = [count_parameters(models.SeparableNet(widths=widths_between(1 + f / 100))) for f in range(0, 40)]
+    widest = max(f for f, p in enumerate(params) if p < TARGET_PARAMS)
+    assert count_parameters(build_model("Model_7")) == params[widest] == 7952 and params[widest + 1] >= TARGET_PARAMS
 
 
 @pytest.mark.parametrize("name", sorted(HAND_COUNTS))

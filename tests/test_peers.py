@@ -1,10 +1,12 @@
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model, model_names
-from mnist_lib.peers import DIFFERENCES, PEER_RECIPES, UNSTATED
+from mnist_lib.peers import DIFFERENCES, PEER_RECIPES, REPORTED, UNSTATED, reported_lowest
 from mnist_lib.train import fit
 
 PEERS = [name for name in model_names() if name.startswith("Peer_")]
@@ -12,6 +14,22 @@ PEERS = [name for name in model_names() if name.startswith("Peer_")]
 
 def test_there_is_a_recipe_and_a_list_of_differences_for_every_registered_peer():
     assert list(PEER_RECIPES) == PEERS and list(DIFFERENCES) == PEERS and list(UNSTATED) == PEERS
+    assert list(REPORTED) == PEERS
+
+
+def test_the_reported_figures_are_those_peers_md_quotes():
+    # ../shared/PEERS.md: B epochs 11-15, C epochs 13-15, D epochs 11-15 (of its 10-15), E its final test accuracy
+    assert [reported_lowest(name) for name in PEERS] == [None, 99.42, 99.43, 99.42, 99.42]
+    assert all(len(r["epochs"]) == len(r["test_acc"]) for r in REPORTED.values() if r)
+    peers_md = Path(__file__).resolve().parents[2] / "shared" / "PEERS.md"
+    if not peers_md.exists():
+        pytest.skip(f"{peers_md} is not beside the repository")
+    sections = re.split(r"^## Peer ", peers_md.read_text(), flags=re.M)[1:]
+    for name, section in zip(PEERS, sections):
+        quoted = " ".join(line for line in section.splitlines() if line.startswith("Reported:"))
+        figures = ", ".join(re.findall(r"99\.\d\d", quoted))
+        assert name == f"Peer_{section[0]}" and ", ".join(map(str, REPORTED[name]["test_acc"] if REPORTED[name]
+                                                               else ())) in figures
 
 
 @pytest.mark.parametrize("name", PEERS)

@@ -43,6 +43,12 @@ def test_profile_levers_and_seed_groups_draw_one_mark_per_item():
     assert len(fig.axes[0].get_xticklabels()) == 2
 
 
+def test_a_group_of_one_seed_is_a_point_without_an_interval():
+    ax = plot_seed_groups({"a": [99.4, 99.5, 99.45], "one": [99.3]}).axes[0]
+    assert len(ax.containers) == 1  # one error bar: the group of three's
+    assert sum(len(line.get_xdata()) for line in ax.lines if line.get_marker() == "o") == 4
+
+
 def test_seed_bands_draw_each_groups_mean_inside_its_lowest_to_highest_band():
     groups = {"a": seeds([99.3] * 5, [99.5] * 5), "b": seeds([99.45] * 5, [99.55] * 5, [99.6] * 5)}
     for seed, run in groups["b"].items():

@@ -1,0 +1,121 @@
+"""The frontier: rows per network, the line through the seeds, and where it crosses the bar."""
+import math
+
+import numpy as np
+import pytest
+
+from crafted import crafted_run
+from mnist_lib.frontier import (band, climb_to_reliable, crossing, first_at_bar, fit_frontier, frontier_rows, idea_rows,
+                               crossing_text, met_count, predict, reliable_bar)
+from mnist_lib.frontier import plot_frontier
+
+
+def network(params, *lows):
+    """{seed: History} of one network: ten epochs at 99 % and then five at each seed's last-5 minimum."""
+    return {seed: crafted_run([99.0] * 10 + [low] + [low + 0.05] * 4, params=params) for seed, low in
+            enumerate(lows, 1)}
+
+
+def on_line(params, intercept=98.0, slope=0.4, spread=0.05):
+    """Five seeds about the line intercept + slope * log10(params), symmetric, so that least squares finds it."""
+    centre = intercept + slope * math.log10(params)
+    return network(params, *(centre + d for d in (-2 * spread, -spread, 0, spread, 2 * spread)))
+
+
+def test_rows_come_fewest_parameters_first_with_each_networks_seeds():
+    rows = frontier_rows({"big": network(7000, 99.39, 99.5), "small": network(3000, 99.2, 99.3, 99.25)})
+    assert [(row["network"], row["parameters"], row["seeds"]) for row in rows] == [("small", 3000, 3), ("big", 7000, 2)]
+    assert rows[0]["lows"] == [99.2, 99.3, 99.25] and rows[0]["last5_min_mean"] == pytest.approx(99.25)
+    assert (rows[0]["lowest"], rows[0]["highest"], rows[0]["met_of"], rows[1]["met_of"]) == (99.2, 99.3, (0, 3), (1, 2))
+    low, high = rows[0]["last5_min_interval"]
+    assert low < 99.25 < high
+
+
+def test_runs_of_different_sizes_in_one_group_are_refused():
+    with pytest.raises(ValueError, match="different sizes"):
+        frontier_rows({"mixed": {1: network(3000, 99.2)[1], 2: network(4000, 99.3)[1]}})
+
+
+def test_the_line_through_symmetric_seeds_is_the_line_they_straddle():
+    fit = fit_frontier(frontier_rows({p: on_line(p) for p in (3000, 5000, 8000)}))
+    assert fit["slope"] == pytest.approx(0.4) and fit["intercept"] == pytest.approx(98.0)
+    assert fit["slope_interval"][0] < 0.4 < fit["slope_interval"][1]
+    assert predict(fit, 1000) == pytest.approx(99.2)
+
+
+def test_the_crossing_is_where_the_line_meets_the_bar_and_its_interval_where_the_band_holds_it():
+    fit = fit_frontier(frontier_rows({p: on_line(p) for p in (3000, 5000, 8000)}))
+    point, low, high = crossing(fit, bar=99.45)
+    assert point == pytest.approx(10 ** (1.45 / 0.4))  # 4,217 parameters
+    assert low < point < high
+    grid = np.geomspace(1000, 20000, 20001)
+    held = grid[np.abs(predict(fit, grid) - 99.45) <= band(fit, grid)]
+    assert low == pytest.approx(held.min(), rel=2e-4) and high == pytest.approx(held.max(), rel=2e-4)
+
+
+def test_a_slope_the_seeds_do_not_resolve_leaves_the_crossing_open():
+    fit = fit_frontier(frontier_rows({p: on_line(p, slope=0.02, spread=0.1) for p in (3000, 8000)}))
+    assert fit["slope_interval"][0] < 0 < fit["slope_interval"][1]
+    assert crossing(fit, bar=99.40)[1:] == (None, None)
+
+
+def test_a_line_needs_two_networks():
+    with pytest.raises(ValueError, match="at least 2 networks"):
+        fit_frontier(frontier_rows({"one": network(3000, 99.2, 99.3, 99.25)}))
+
+
+def test_nine_seeds_in_ten_clear_the_bar_where_the_mean_stands_1_28_scatters_above_it():
+    fit = fit_frontier(frontier_rows({p: on_line(p) for p in (3000, 5000, 8000)}))
+    assert reliable_bar(fit) == pytest.approx(99.40 + 1.2816 * fit["scatter"], abs=1e-4)
+    assert fit["scatter"] == pytest.approx(math.sqrt(3 * 0.025 / 13))  # 3 x (0.1² + 0.05²) x 2 over 15 - 2
+
+
+def test_the_frontier_figure_draws_every_seed_each_mean_and_each_crossing():
+    rows = frontier_rows({p: on_line(p) for p in (3000, 5000, 8000)})
+    fit = fit_frontier(rows)
+    ax = plot_frontier(rows, fit, {"mean at the bar": crossing(fit, 99.45)},
+                       [("published", 7700, 99.42)]).axes[0]
+    points = [line for line in ax.lines if line.get_marker() == "o"]
+    assert sum(len(line.get_xdata()) for line in points) == 15
+    labels = ax.get_legend_handles_labels()[1]
+    assert {"mean at the bar", "published", "line through the seeds", "99.40 %"} <= set(labels)
+    assert ax.get_xscale() == "log"
+
+
+def test_the_first_network_at_the_bar_is_the_smallest_whose_mean_reaches_it():
+    rows = frontier_rows({"s": network(3000, 99.3, 99.35), "m": network(5000, 99.38, 99.44),
+                          "l": network(7000, 99.45, 99.5)})
+    assert first_at_bar(rows)["network"] == "m" and first_at_bar(rows, bar=99.6) is None
+
+
+def test_the_climb_stops_at_the_first_network_that_meets_the_target_for_nine_seeds_in_ten():
+    rows = frontier_rows({"s": network(3000, 99.3, 99.35), "m": network(5000, 99.38, 99.44),
+                          "l": network(7000, 99.45, 99.5), "xl": network(7900, 99.5, 99.5)})
+    met = {"m": 8, "l": 9, "xl": 10}
+    asked = []
+
+    def test_runs(name):
+        asked.append(name)
+        return network(4000, *([99.45] * met[name] + [99.3] * (10 - met[name])))
+
+    tested = climb_to_reliable(rows, test_runs, first_at_bar(rows))
+    assert asked == ["m", "l"] and list(tested) == ["m", "l"] and met_count(tested["l"]) == 9
+
+
+def test_an_idea_is_judged_against_its_frontier_network_only_with_five_seeds():
+    reference = network(4000, 99.30, 99.32, 99.34, 99.36, 99.38)
+    rows = idea_rows({"one seed": network(4000, 99.5), "three seeds": network(4000, 99.5, 99.52, 99.54),
+                      "better": network(4000, 99.50, 99.52, 99.54, 99.56, 99.58),
+                      "the same": network(4000, 99.30, 99.33, 99.34, 99.35, 99.38)}, reference, "C")
+    one, three, better, same = rows
+    assert (one["seeds"], one["last5_min_interval"], one["difference"]) == (1, None, None)
+    assert one["verdict"] == "not judged: 1 seed" and three["verdict"] == "not judged: 3 seeds"
+    assert three["difference"][0] == pytest.approx(0.18) and three["last5_min_interval"][0] < 99.52
+    assert better["verdict"].startswith("above C (+0.20 points") and same["verdict"].startswith("no different from C")
+
+
+def test_a_crossing_reads_as_parameters_with_its_interval_open_ends_said():
+    assert crossing_text(6123.4, 5310.2, 7480.9) == "6,123 parameters (95 % interval 5,310 to 7,481)"
+    assert crossing_text(6123.4, None, None) == ("6,123 parameters (95 % interval any number fewer to any number "
+                                                 "more)")
+    assert crossing_text(None, None, None) == "nowhere: the line is flat"
