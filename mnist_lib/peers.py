@@ -174,3 +174,41 @@ def reported_lowest(name):
     """The lowest test accuracy a peer's write-up reports over the epochs it gives (REPORTED), or None."""
     reported = REPORTED[name]
     return min(reported["test_acc"]) if reported else None
+
+
+def plot_side_by_side(own, book, ours):
+    """The lowest test accuracy of the last 5 epochs against parameters (log scale): each peer's seeds under its own
+    recipe (own, {peer: {key: History}}; circles, just left of its parameters) and under the book's (book;
+    triangles, just right), this book's networks (ours, {label: {key: History}}; squares), each group's mean with
+    its 95 % interval where it has two seeds or more, and each write-up's own lowest reported epoch (diamonds)."""
+    import matplotlib.pyplot as plt
+
+    from .models import build_model, count_parameters
+    from .report import last5_minima
+    from .stats import mean_interval
+    from .target import TARGET_ACCURACY, TARGET_PARAMS
+
+    fig, ax = plt.subplots(figsize=(10, 5))
+    kinds = ((own, "o", 0.97, "own recipe"), (book, "^", 1.03, "the book's recipe"), (ours, "s", 1.0, None))
+    for groups, marker, shift, recipe in kinds:
+        for i, (name, runs) in enumerate(groups.items()):
+            x, lows = next(iter(runs.values())).params * shift, last5_minima(runs)
+            colour = f"C{i}" if recipe else "k"
+            ax.plot([x] * len(lows), lows, marker, color=colour, alpha=0.5, ms=5,
+                    label=f"{name}, {recipe}" if recipe else name)
+            if len(lows) > 1:
+                mean, low, high = mean_interval(lows)
+                ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], fmt="_", color=colour, capsize=4, ms=12)
+    for i, name in enumerate(own):
+        lowest = reported_lowest(name)
+        if lowest is not None:
+            ax.plot(count_parameters(build_model(name)), lowest, "D", mfc="none", color=f"C{i}", ms=8,
+                    label=f"{name}, its write-up's run")
+    ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
+    ax.axvline(TARGET_PARAMS, color="C3", ls="-.", lw=1, label=f"{TARGET_PARAMS:,} parameters")
+    ax.set(xscale="log", xlabel="trainable parameters (log scale)",
+           ylabel="lowest test accuracy of the last 5 epochs (%)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, ncol=2, loc="lower left")
+    fig.tight_layout()
+    return fig

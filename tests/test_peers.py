@@ -6,7 +6,7 @@ import pytest
 
 from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model, model_names
-from mnist_lib.peers import DIFFERENCES, PEER_RECIPES, REPORTED, UNSTATED, reported_lowest
+from mnist_lib.peers import DIFFERENCES, PEER_RECIPES, REPORTED, UNSTATED, plot_side_by_side, reported_lowest
 from mnist_lib.train import fit
 
 PEERS = [name for name in model_names() if name.startswith("Peer_")]
@@ -60,3 +60,21 @@ def test_each_recipe_runs_end_to_end(data, name):
     cfg = replace(PEER_RECIPES[name], epochs=1, train_subset=256, test_subset=100, device="cpu")
     history = fit(build_model(name, seed=cfg.seed), data, cfg, progress=False)
     assert len(history.epochs) == 1 and history.meta["config"] == cfg.to_dict()
+
+
+def test_the_side_by_side_figure_draws_every_seed_beside_each_peers_own_figure():
+    from crafted import crafted_run
+
+    def runs(params, *lows):
+        return {seed: crafted_run([99.0] * 10 + [low] * 5, params=params) for seed, low in enumerate(lows, 1)}
+
+    own = {"Peer_B": runs(9904, 99.3, 99.4, 99.35), "Peer_A": runs(7864, 99.2)}
+    book = {"Peer_B": runs(9904, 99.45, 99.5)}
+    ax = plot_side_by_side(own, book, {"Model_6, final recipe": runs(7298, 99.42, 99.48)}).axes[0]
+    seeds = [line for line in ax.lines if line.get_marker() in ("o", "^", "s")]
+    assert sorted(len(line.get_xdata()) for line in seeds) == [1, 2, 2, 3]
+    b_own, b_book = (line.get_xdata()[0] for line in seeds[:1] + seeds[2:3])
+    assert b_own < 9904 < b_book  # the two recipes of one network stand apart
+    diamonds = [line for line in ax.lines if line.get_marker() == "D"]
+    assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in diamonds] == [(9904, 99.42)]  # Peer_A: none
+    assert len(ax.containers) == 3  # a mean with its interval for each group of two seeds or more
