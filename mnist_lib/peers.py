@@ -212,3 +212,18 @@ def plot_side_by_side(own, book, ours):
     ax.legend(fontsize=7, ncol=2, loc="lower left")
     fig.tight_layout()
     return fig
+
+
+
+def recipe_text(recipe):
+    """A recipe's optimiser, learning rate, schedule, batch size, weight average and augmentation in words."""
+    optimiser = f"SGD (momentum {recipe.momentum:g})" if recipe.optimizer == "sgd" else recipe.optimizer.capitalize()
+    schedule = {"step": f"cut by {recipe.gamma:g} every {recipe.step_size} epochs", "onecycle": "one-cycle",
+                "none": "constant", "plateau": f"cut by {recipe.gamma:g} on a plateau"}[recipe.scheduler]
+    moves = [(recipe.rotation, f"rotation ±{recipe.rotation:g}°"),
+             (recipe.translate, f"shifts ±{recipe.translate:.0%}"), (recipe.scale, f"zoom ±{recipe.scale:.0%}"),
+             (recipe.crop_scale, f"crops of {recipe.crop_scale:.0%}+"),
+             (recipe.jitter, f"brightness and contrast ±{recipe.jitter:.0%}")]
+    return "; ".join([f"{optimiser} at {recipe.lr:g}, {schedule}", f"batches of {recipe.batch_size}",
+                      *([f"weights averaged (decay {recipe.ema:g})"] if recipe.ema else []),
+                      ", ".join(text for on, text in moves if on) or "no augmentation"])

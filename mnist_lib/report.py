@@ -162,14 +162,18 @@ def misread_rows(labels, preds):
             for digit, (n, ok) in enumerate(zip(images, right)) if n]
 
 
-def seed_group_rows(groups):
+def seed_group_rows(groups, accuracy_only=()):
     """One row per group of runs ({name: {key: History}}): seeds, how many met the target (met, seeds) with its 95 %
     Wilson interval, the lowest accuracy of the last 5 epochs (its mean over seeds with the 95 % interval, lowest
-    and highest), and the best train and test accuracy, each a mean over seeds."""
+    and highest), and the best train and test accuracy, each a mean over seeds. The groups named in accuracy_only
+    meet the target on its accuracy alone, whatever their parameters (a published network made for a larger
+    budget)."""
     rows = []
     for name, runs in groups.items():
         summaries = [summarise(history) for history in runs.values()]
-        met, lows = sum(s["met"] for s in summaries), [s["last5_min"] for s in summaries]
+        lows = [s["last5_min"] for s in summaries]
+        met = (sum(low >= TARGET_ACCURACY for low in lows) if name in accuracy_only
+               else sum(s["met"] for s in summaries))
         mean, low, high = mean_interval(lows)
         rows.append({"seed_group": name, "seeds": len(lows), "met_of": (met, len(lows)),
                      "met_interval": wilson(met, len(lows)), "last5_min_mean": mean, "last5_min_interval": (low, high),

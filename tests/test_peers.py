@@ -6,7 +6,8 @@ import pytest
 
 from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model, model_names
-from mnist_lib.peers import DIFFERENCES, PEER_RECIPES, REPORTED, UNSTATED, plot_side_by_side, reported_lowest
+from mnist_lib.peers import (DIFFERENCES, PEER_RECIPES, REPORTED, UNSTATED, plot_side_by_side, recipe_text,
+                            reported_lowest)
 from mnist_lib.train import fit
 
 PEERS = [name for name in model_names() if name.startswith("Peer_")]
@@ -78,3 +79,14 @@ def test_the_side_by_side_figure_draws_every_seed_beside_each_peers_own_figure()
     diamonds = [line for line in ax.lines if line.get_marker() == "D"]
     assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in diamonds] == [(9904, 99.42)]  # Peer_A: none
     assert len(ax.containers) == 3  # a mean with its interval for each group of two seeds or more
+
+
+def test_a_recipe_reads_in_words_with_only_the_augmentation_it_draws():
+    assert recipe_text(PEER_RECIPES["Peer_D"]) == (
+        "SGD (momentum 0.9) at 0.04, cut by 0.1 every 7 epochs; batches of 128; rotation ±20°, shifts ±10%, "
+        "zoom ±10%, brightness and contrast ±10%")
+    assert recipe_text(PEER_RECIPES["Peer_C"]) == (
+        "SGD (momentum 0.9) at 0.01, one-cycle; batches of 64; rotation ±7°, crops of 85%+")
+    assert recipe_text(RunConfig()).endswith(
+        "batches of 64; weights averaged (decay 0.999); rotation ±7°, shifts ±10%")
+    assert recipe_text(RunConfig(rotation=0, translate=0, ema=0)).endswith("batches of 64; no augmentation")

@@ -165,6 +165,12 @@ def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
                                    "99.40"]])
 
 
+def test_a_group_over_the_budget_meets_the_target_on_accuracy_alone_only_when_named():
+    runs = {seed: history([low] * 15, params=9904) for seed, low in ((1, 99.5), (2, 99.3), (3, 99.4))}
+    assert seed_group_rows({"big": runs})[0]["met_of"] == (0, 3)
+    assert seed_group_rows({"big": runs}, accuracy_only=("big",))[0]["met_of"] == (2, 3)
+
+
 def test_where_runs_ran_is_said_once_for_all_of_them_or_per_machine():
     def ran(device, threads):
         return History({"device_name": device, "threads": threads}, [])
