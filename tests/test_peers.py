@@ -20,7 +20,7 @@ def test_there_is_a_recipe_and_a_list_of_differences_for_every_registered_peer()
 
 def test_the_reported_figures_are_those_peers_md_quotes():
     # ../shared/PEERS.md: B epochs 11-15, C epochs 13-15, D epochs 11-15 (of its 10-15), E its final test accuracy
-    assert [reported_lowest(name) for name in PEERS] == [None, 99.42, 99.43, 99.42, 99.42]
+    assert [reported_lowest(name) for name in [*PEERS, "Model_6"]] == [None, 99.42, 99.43, 99.42, 99.42, None]
     assert all(len(r["epochs"]) == len(r["test_acc"]) for r in REPORTED.values() if r)
     peers_md = Path(__file__).resolve().parents[2] / "shared" / "PEERS.md"
     if not peers_md.exists():
@@ -63,7 +63,7 @@ def test_each_recipe_runs_end_to_end(data, name):
     assert len(history.epochs) == 1 and history.meta["config"] == cfg.to_dict()
 
 
-def test_the_side_by_side_figure_draws_every_seed_beside_each_peers_own_figure():
+def test_the_side_by_side_figure_draws_every_seed_in_a_column_per_network_by_parameters():
     from crafted import crafted_run
 
     def runs(params, *lows):
@@ -71,14 +71,17 @@ def test_the_side_by_side_figure_draws_every_seed_beside_each_peers_own_figure()
 
     own = {"Peer_B": runs(9904, 99.3, 99.4, 99.35), "Peer_A": runs(7864, 99.2)}
     book = {"Peer_B": runs(9904, 99.45, 99.5)}
-    ax = plot_side_by_side(own, book, {"Model_6, final recipe": runs(7298, 99.42, 99.48)}).axes[0]
-    seeds = [line for line in ax.lines if line.get_marker() in ("o", "^", "s")]
-    assert sorted(len(line.get_xdata()) for line in seeds) == [1, 2, 2, 3]
-    b_own, b_book = (line.get_xdata()[0] for line in seeds[:1] + seeds[2:3])
-    assert b_own < 9904 < b_book  # the two recipes of one network stand apart
-    diamonds = [line for line in ax.lines if line.get_marker() == "D"]
-    assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in diamonds] == [(9904, 99.42)]  # Peer_A: none
+    ax = plot_side_by_side(own, book, {"Model_6": runs(7298, 99.42, 99.48)}).axes[0]
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["Model_6\n7,298", "Peer_A\n7,864",
+                                                                     "Peer_B\n9,904"]
+    seeds = {(line.get_marker(), round(line.get_xdata()[0], 2)): len(line.get_xdata()) for line in ax.lines
+             if line.get_marker() in ("o", "^", "s")}
+    assert seeds == {("o", 1.82): 3, ("o", 0.82): 1, ("^", 2.18): 2, ("s", 0.0): 2}
+    diamonds = [(line.get_xdata()[0], line.get_ydata()[0]) for line in ax.lines if line.get_marker() == "D"]
+    assert diamonds == [(2, 99.42)]  # Peer_B's write-up; Peer_A's reports no figure
     assert len(ax.containers) == 3  # a mean with its interval for each group of two seeds or more
+    budget = [line for line in ax.lines if line.get_linestyle() == "-."]
+    assert budget[0].get_xdata()[0] == 1.5  # the budget runs between Peer_A and Peer_B
 
 
 def test_a_recipe_reads_in_words_with_only_the_augmentation_it_draws():
