@@ -11,8 +11,10 @@ VALIDATION_IMAGES = 10000  # the last training images, held out of training to d
 # which floating-point sums are taken (chapter 12 checks channels-last on five validation seeds each way).
 EXECUTION = ("device", "channels_last", "eval_batch_size")
 # How runs recorded before these fields existed were computed, and what they learnt from: without a random crop or
-# intensity jitter (stated here too, so that a later default cannot change what an old record reads as).
-BEFORE_RECORDED = {"channels_last": False, "eval_batch_size": 1000, "crop_scale": 0.0, "jitter": 0.0}
+# intensity jitter, and without a teacher (stated here too, so that a later default cannot change what an old record
+# reads as).
+BEFORE_RECORDED = {"channels_last": False, "eval_batch_size": 1000, "crop_scale": 0.0, "jitter": 0.0, "distill": 0.0,
+                   "teacher": "", "temperature": 4.0}
 
 
 def param(default, help):
@@ -42,6 +44,12 @@ class RunConfig:
                                    "aspect ratio 3/4 to 4/3, as torchvision's RandomResizedCrop (0 = off)")
     jitter: float = param(0.0, "augmentation: scale brightness, then contrast, by random factors within 1 +- this, "
                                "as torchvision's ColorJitter (0 = off)")
+    distill: float = param(0.0, "share of the loss taken from a teacher's softened predictions (distillation; "
+                                "0 = off); needs teacher")
+    teacher: str = param("", "folder of a finished run (history.json and model.pt) to distil from, trained on the "
+                             "same split")
+    temperature: float = param(4.0, "divides both networks' logits before their predictions are compared "
+                                    "(distillation)")
     holdout: int = param(0, "last N training images held out and evaluated instead of the test set")
     train_subset: int = param(0, "train on the first N training images (0 = all)")
     test_subset: int = param(0, "evaluate on the first N evaluation images (0 = all)")
@@ -74,6 +82,9 @@ class RunConfig:
         require(0 <= self.shear < 90, f"shear must be in [0, 90) degrees, got {self.shear}")
         require(0 <= self.crop_scale < 1, f"crop_scale must be in [0, 1) (0 = off), got {self.crop_scale}")
         require(0 <= self.jitter < 1, f"jitter must be in [0, 1) (0 = off), got {self.jitter}")
+        require(0 <= self.distill < 1, f"distill must be in [0, 1) (0 = off), got {self.distill}")
+        require(not self.distill or self.teacher, "distill needs a teacher: the folder of a finished run")
+        require(self.temperature > 0, f"temperature must be positive, got {self.temperature}")
         require(0 <= self.holdout < 60000, f"holdout must be in [0, 60000), got {self.holdout}")
         require(self.train_subset >= 0, f"train_subset must be >= 0, got {self.train_subset}")
         require(self.test_subset >= 0, f"test_subset must be >= 0, got {self.test_subset}")

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 from .allocator import keep_freed_memory
 from .augment import Augment
 from .data import BatchLoader
+from .distill import load_teacher
 from .evaluation import accuracy_of, evaluate
 from .history import History, run_meta, save_weights_atomic
 
@@ -35,10 +36,13 @@ def pick_device(name="auto"):
     return torch.device("cpu")
 
 
-def train_step(model, x, y, optimizer, criterion, averaged=None):
-    """One optimiser step on a batch (and the weight average's update); (loss, logits) of the batch as trained."""
+def train_step(model, x, y, optimizer, criterion, averaged=None, teacher=None):
+    """One optimiser step on a batch (and the weight average's update); (loss, logits) of the batch as trained.
+    With a teacher (distill.Teacher), the loss mixes the labels' with the teacher's predictions."""
     logits = model(x)
     loss = criterion(logits, y)
+    if teacher is not None:
+        loss = teacher.mixed_loss(logits, x, loss)
     if not torch.isfinite(loss):
         raise FloatingPointError(
             f"the training loss became {loss.item()}; lower the learning rate "
@@ -52,14 +56,15 @@ def train_step(model, x, y, optimizer, criterion, averaged=None):
     return loss, logits
 
 
-def train_epoch(model, loader, optimizer, criterion, batch_scheduler=None, bar=None, averaged=None):
+def train_epoch(model, loader, optimizer, criterion, batch_scheduler=None, bar=None, averaged=None, teacher=None):
     """One pass over loader; (mean loss, accuracy in %) of the batches as trained.
 
-    averaged, an AveragedModel of model, takes in the weights after every step."""
+    averaged, an AveragedModel of model, takes in the weights after every step; teacher, a distill.Teacher, adds
+    its predictions to the loss."""
     model.train()
     loss_sum, correct, total = 0.0, 0, 0
     for x, y in loader:
-        loss, logits = train_step(model, x, y, optimizer, criterion, averaged)
+        loss, logits = train_step(model, x, y, optimizer, criterion, averaged, teacher)
         if batch_scheduler is not None:
             batch_scheduler.step()
         loss_sum += loss.item() * len(y)
@@ -137,6 +142,7 @@ def fit(model, data, cfg, *, out=None, progress=True):
     optimizer, batch_scheduler, epoch_scheduler = make_optimizer(model, cfg, len(train_loader))
     criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     averaged = weight_average(model, cfg.ema)
+    teacher = load_teacher(cfg, device, memory_format(cfg))
     evaluated = model if averaged is None else averaged.module
     history = History(run_meta(cfg, model, device, eval_set))
     out = Path(out) if out is not None else None
@@ -149,7 +155,7 @@ def fit(model, data, cfg, *, out=None, progress=True):
             lr = optimizer.param_groups[0]["lr"]
             start = time.perf_counter()
             train_loss, train_acc = train_epoch(model, train_loader, optimizer, criterion, batch_scheduler, bar,
-                                              averaged)
+                                              averaged, teacher)
             seconds = time.perf_counter() - start
             test_loss, test_acc = evaluate(evaluated, eval_loader)
             if isinstance(epoch_scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
