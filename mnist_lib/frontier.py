@@ -110,21 +110,21 @@ def climb_to_reliable(rows, test_runs, start):
     return tested
 
 
-def idea_rows(ideas, reference, reference_name):
-    """One row per idea ({idea: {key: History}}, its validation runs), against the frontier network of the same size
-    (reference, its runs): parameters, seeds, mean last-5 minimum with its 95 % interval, the difference from the
-    reference with its 95 % Welch interval, and the verdict, which only an idea with JUDGED_FROM seeds or more
-    earns."""
+def idea_rows(ideas, ladder):
+    """One row per idea ({idea: {key: History}}, its validation runs), read against the network of the ladder
+    ({name: {key: History}}) nearest to it in parameters: parameters, seeds, mean last-5 minimum with its 95 %
+    interval, the difference from that network with its 95 % Welch interval, and the verdict, which only an idea
+    with JUDGED_FROM seeds or more earns."""
+    sizes = {name: next(iter(runs.values())).params for name, runs in ladder.items()}
     rows = []
     for idea, runs in ideas.items():
-        lows = last5_minima(runs)
-        interval = mean_interval(lows)[1:] if len(lows) > 1 else None
-        comparison = compare_runs(runs, reference) if len(lows) > 1 else None
-        verdict = (comparison_text(comparison, f"above {reference_name}", f"below {reference_name}",
-                                   f"no different from {reference_name}") if len(lows) >= JUDGED_FROM
-                   else f"not judged: {len(lows)} seed{'s' * (len(lows) > 1)}")
-        rows.append(dict(idea=idea, parameters=next(iter(runs.values())).params, seeds=len(lows),
-                         last5_min_mean=sum(lows) / len(lows), last5_min_interval=interval,
+        lows, params = last5_minima(runs), next(iter(runs.values())).params
+        against = min(sizes, key=lambda name: abs(math.log(sizes[name] / params)))
+        comparison = compare_runs(runs, ladder[against]) if len(lows) > 1 else None
+        verdict = (comparison_text(comparison, f"above {against}", f"below {against}", f"no different from {against}")
+                   if len(lows) >= JUDGED_FROM else f"not judged: {len(lows)} seed{'s' * (len(lows) > 1)}")
+        rows.append(dict(idea=idea, parameters=params, seeds=len(lows), last5_min_mean=sum(lows) / len(lows),
+                         last5_min_interval=mean_interval(lows)[1:] if len(lows) > 1 else None, against=against,
                          difference=comparison and (comparison["diff"], comparison["low"], comparison["high"]),
                          verdict=verdict))
     return rows

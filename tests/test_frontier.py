@@ -102,16 +102,18 @@ def test_the_climb_stops_at_the_first_network_that_meets_the_target_for_nine_see
     assert asked == ["m", "l"] and list(tested) == ["m", "l"] and met_count(tested["l"]) == 9
 
 
-def test_an_idea_is_judged_against_its_frontier_network_only_with_five_seeds():
-    reference = network(4000, 99.30, 99.32, 99.34, 99.36, 99.38)
-    rows = idea_rows({"one seed": network(4000, 99.5), "three seeds": network(4000, 99.5, 99.52, 99.54),
-                      "better": network(4000, 99.50, 99.52, 99.54, 99.56, 99.58),
-                      "the same": network(4000, 99.30, 99.33, 99.34, 99.35, 99.38)}, reference, "C")
-    one, three, better, same = rows
-    assert (one["seeds"], one["last5_min_interval"], one["difference"]) == (1, None, None)
+def test_an_idea_is_judged_against_the_nearest_frontier_network_only_with_five_seeds():
+    ladder = {"C": network(4000, 99.30, 99.32, 99.34, 99.36, 99.38), "E": network(5000, 99.4, 99.42, 99.44)}
+    rows = idea_rows({"one seed": network(4000, 99.5), "three seeds": network(3900, 99.5, 99.52, 99.54),
+                      "better": network(4100, 99.50, 99.52, 99.54, 99.56, 99.58),
+                      "the same": network(4000, 99.30, 99.33, 99.34, 99.35, 99.38),
+                      "taught E": network(5000, 99.4, 99.42, 99.44, 99.41, 99.43)}, ladder)
+    one, three, better, same, taught = rows
+    assert (one["seeds"], one["last5_min_interval"], one["difference"], one["against"]) == (1, None, None, "C")
     assert one["verdict"] == "not judged: 1 seed" and three["verdict"] == "not judged: 3 seeds"
     assert three["difference"][0] == pytest.approx(0.18) and three["last5_min_interval"][0] < 99.52
     assert better["verdict"].startswith("above C (+0.20 points") and same["verdict"].startswith("no different from C")
+    assert taught["against"] == "E" and taught["verdict"].startswith("no different from E")
 
 
 def test_a_crossing_reads_as_parameters_with_its_interval_open_ends_said():
