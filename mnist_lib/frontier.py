@@ -2,12 +2,14 @@
 straight line through it against log-parameters, where that line crosses a bar, each with its 95 % interval, and the
 figure of it all."""
 import math
+from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats as scipy_stats
 
-from .report import compare_runs, comparison_text, last5_minima
+from .report import compare_runs, comparison_text, last5_minima, met_text
+from .runs import fit_seeds
 from .stats import LEVEL, mean_interval
 from .target import TARGET_ACCURACY, TARGET_PARAMS, summarise
 
@@ -98,14 +100,21 @@ def met_count(runs):
     return sum(summarise(history)["met"] for history in runs.values())
 
 
-def climb_to_reliable(rows, test_runs, start):
-    """{network: its test runs} of the networks tested, in order: `start` (a row of rows), then each wider network
-    of rows in turn, until one meets the target on at least RELIABLE[0] of its runs. test_runs(name) trains or reads
-    a network's RELIABLE[1] test runs ({key: History})."""
+def seed_runs(cfg, names, seeds, folders, processes=2):
+    """{name: {seed: History}}: cfg trained with each named network (only the model changed) once per seed, in
+    folders[name]/seed_<n>; a finished run is read, not trained again (runs.fit_seeds)."""
+    return {name: fit_seeds(replace(cfg, model=name), seeds, folders[name], processes) for name in names}
+
+
+def climb_to_reliable(rows, start, cfg, seeds, folders, processes=2):
+    """{network: its runs} of the networks tested, in order: `start` (a row of rows), then each wider network of
+    rows in turn, each trained with cfg for seeds (seed_runs), until one meets the target on at least RELIABLE[0]
+    of its runs."""
     tested = {}
     for row in rows[rows.index(start):]:
-        tested[row["network"]] = runs = test_runs(row["network"])
-        if met_count(runs) >= RELIABLE[0]:
+        name = row["network"]
+        tested |= seed_runs(cfg, [name], seeds, folders, processes)
+        if met_count(tested[name]) >= RELIABLE[0]:
             break
     return tested
 
@@ -139,6 +148,62 @@ def crossing_text(point, low, high):
     high_text = f"{high:,.0f}" if high is not None else "any number more"
     return f"{point:,.0f} parameters (95 % interval {low_text} to {high_text})"
 
+
+
+def interval_text(row):
+    """A row's mean last-5 minimum with its 95 % interval: "99.42 % (95 % interval 99.36-99.47)"."""
+    low, high = row["last5_min_interval"]
+    return f"{row['last5_min_mean']:.2f} % (95 % interval {low:.2f}-{high:.2f})"
+
+
+def frontier_texts(rows, fit):
+    """The frontier's figures as the chapter glues them: its two ends, how far its means rise against how far one
+    network's seeds spread, the line's slope and scatter, where it crosses the bar and the level at which nine seeds
+    in ten would clear it, and the line at 5,000 parameters against that level."""
+    nine = reliable_bar(fit)
+    at_nine = crossing(fit, nine)
+    rise, spreads = rows[-1]["last5_min_mean"] - rows[0]["last5_min_mean"], [r["highest"] - r["lowest"] for r in rows]
+    at_5000, half = predict(fit, 5000), band(fit, 5000)
+    low, high = fit["slope_interval"]
+    return {"ladder_low": f"{rows[0]['network']} ({rows[0]['parameters']:,} parameters, {interval_text(rows[0])})",
+            "ladder_high": f"{rows[-1]['network']} ({rows[-1]['parameters']:,} parameters, {interval_text(rows[-1])})",
+            "rise": f"{rise:.2f} points", "spreads": f"{min(spreads):.2f} to {max(spreads):.2f} points",
+            "rise_words": "less than" if rise < max(spreads) else "more than",
+            "slope": f"{fit['slope']:.2f} points", "slope_interval": f"{low:.2f} to {high:.2f}",
+            "scatter": f"{fit['scatter']:.3f} points", "nine_in_ten": f"{nine:.2f} %",
+            "cross_bar": crossing_text(*crossing(fit)), "cross_nine": crossing_text(*at_nine),
+            "nine_verdict": ("within the budget" if fit["slope"] > 0 and at_nine[0] < TARGET_PARAMS
+                             else "beyond the budget"),
+            "at_5000": f"{at_5000:.2f} % (95 % band {at_5000 - half:.2f}-{at_5000 + half:.2f})",
+            "reach_5000": "out of reach" if at_5000 + half < nine else "not ruled out by these runs"}
+
+
+def climb_texts(rows, chosen, tested):
+    """The rule's choice (chosen, a row of rows), each tested network's count of seeds meeting the target (tested,
+    climb_to_reliable's), the smallest reliable network and the network below the chosen one, as glued text."""
+    reliable = next((name for name, runs in tested.items() if met_count(runs) >= RELIABLE[0]), None)
+    below = rows[rows.index(chosen) - 1] if rows.index(chosen) else None
+    return {"chosen": chosen["network"], "chosen_params": f"{chosen['parameters']:,}",
+            "chosen_validation": interval_text(chosen),
+            "climb": "; ".join(f"{name} {met_text(runs)}" for name, runs in tested.items()),
+            "reliable": reliable or "none of the networks tested",
+            "reliable_params": f"{next(iter(tested[reliable].values())).params:,}" if reliable else "–",
+            "reliable_met": met_text(tested[reliable]) if reliable else "–",
+            "below": (f"{below['network']} ({below['parameters']:,} parameters), averages {interval_text(below)} "
+                      f"on the validation split, {below['met_of'][0]} of its {below['met_of'][1]} seeds meeting "
+                      "the target there") if below else "none: the chosen network is the ladder's smallest"}
+
+
+def idea_texts(idea_table, reference):
+    """What the ideas (idea_rows') show as glued text: the verdicts of those with enough seeds, how many seeds the
+    others have, and how many of those others average within the seeds of reference (a frontier row)."""
+    judged = [row for row in idea_table if row["seeds"] >= JUDGED_FROM]
+    others = [row for row in idea_table if row["seeds"] < JUDGED_FROM]
+    inside = sum(reference["lowest"] <= row["last5_min_mean"] <= reference["highest"] for row in others)
+    return {"ideas_judged": "; ".join(f"{row['idea']}: {row['verdict']}" for row in judged) or "none",
+            "unjudged_seeds": f"{min(row['seeds'] for row in others)} to {max(row['seeds'] for row in others)}",
+            "ideas_inside": f"{inside} of {len(others)}",
+            "reference_range": f"{reference['lowest']:.2f}-{reference['highest']:.2f} %"}
 
 def plot_frontier(rows, fit, crossings=(), references=()):
     """Last-5 minimum against parameters (log scale): each network's seeds as points and mean with its 95 % interval

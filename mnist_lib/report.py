@@ -183,6 +183,14 @@ def seed_group_rows(groups, accuracy_only=()):
     return rows
 
 
+def met_text(runs):
+    """How many of runs ({key: History}) met the target, with the 95 % Wilson interval of that share:
+    "9/10 (95 % interval 60-98 %)"."""
+    met = sum(summarise(history)["met"] for history in runs.values())
+    low, high = wilson(met, len(runs))
+    return f"{met}/{len(runs)} (95 % interval {100 * low:.0f}-{100 * high:.0f} %)"
+
+
 def last5_minima(runs):
     """The lowest accuracy of the last 5 epochs of each run of runs ({key: History})."""
     return [summarise(history)["last5_min"] for history in runs.values()]

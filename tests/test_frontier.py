@@ -4,9 +4,12 @@ import math
 import numpy as np
 import pytest
 
+import mnist_lib.frontier as frontier
 from crafted import crafted_run
+from mnist_lib import RunConfig
 from mnist_lib.frontier import (band, climb_to_reliable, crossing, first_at_bar, fit_frontier, frontier_rows, idea_rows,
-                               crossing_text, met_count, predict, reliable_bar)
+                               climb_texts, crossing_text, frontier_texts, idea_texts, met_count, predict,
+                               reliable_bar)
 from mnist_lib.frontier import plot_frontier
 
 
@@ -88,18 +91,20 @@ def test_the_first_network_at_the_bar_is_the_smallest_whose_mean_reaches_it():
     assert first_at_bar(rows)["network"] == "m" and first_at_bar(rows, bar=99.6) is None
 
 
-def test_the_climb_stops_at_the_first_network_that_meets_the_target_for_nine_seeds_in_ten():
+def test_the_climb_stops_at_the_first_network_that_meets_the_target_for_nine_seeds_in_ten(monkeypatch):
     rows = frontier_rows({"s": network(3000, 99.3, 99.35), "m": network(5000, 99.38, 99.44),
                           "l": network(7000, 99.45, 99.5), "xl": network(7900, 99.5, 99.5)})
-    met = {"m": 8, "l": 9, "xl": 10}
-    asked = []
+    met, trained = {"m": 8, "l": 9, "xl": 10}, []
 
-    def test_runs(name):
-        asked.append(name)
-        return network(4000, *([99.45] * met[name] + [99.3] * (10 - met[name])))
+    def fit_seeds(cfg, seeds, folder, processes):
+        trained.append((cfg.model, list(seeds), folder))
+        return network(4000, *([99.45] * met[cfg.model] + [99.3] * (len(seeds) - met[cfg.model])))
 
-    tested = climb_to_reliable(rows, test_runs, first_at_bar(rows))
-    assert asked == ["m", "l"] and list(tested) == ["m", "l"] and met_count(tested["l"]) == 9
+    monkeypatch.setattr(frontier, "fit_seeds", fit_seeds)
+    folders = {name: f"out/{name}" for name in met}
+    tested = climb_to_reliable(rows, first_at_bar(rows), RunConfig(), range(1, 11), folders)
+    assert trained == [("m", list(range(1, 11)), "out/m"), ("l", list(range(1, 11)), "out/l")]
+    assert list(tested) == ["m", "l"] and met_count(tested["l"]) == 9
 
 
 def test_an_idea_is_judged_against_the_nearest_frontier_network_only_with_five_seeds():
@@ -121,3 +126,40 @@ def test_a_crossing_reads_as_parameters_with_its_interval_open_ends_said():
     assert crossing_text(6123.4, None, None) == ("6,123 parameters (95 % interval any number fewer to any number "
                                                  "more)")
     assert crossing_text(None, None, None) == "nowhere: the line is flat"
+
+
+def test_the_frontier_reads_as_text_with_its_words_following_the_figures():
+    rows = frontier_rows({p: on_line(p) for p in (3000, 5000, 8000)})
+    texts = frontier_texts(rows, fit_frontier(rows))
+    assert texts["slope"] == "0.40 points" and texts["rise"] == "0.17 points"  # 0.4 x log10(8000 / 3000)
+    assert texts["spreads"] == "0.20 to 0.20 points" and texts["rise_words"] == "less than"
+    assert texts["ladder_low"].startswith("3000 (3,000 parameters, 99.39 % (95 % interval")
+    assert texts["cross_bar"].startswith("3,162 parameters")  # 10 ** (1.4 / 0.4)
+    nine = 99.40 + 1.2816 * math.sqrt(3 * 0.025 / 13)  # 99.497: reached at 10 ** (1.497 / 0.4) = 5,530
+    assert texts["nine_in_ten"] == f"{nine:.2f} %" and texts["cross_nine"].startswith("5,5")
+    assert texts["nine_verdict"] == "within the budget"
+    assert texts["reach_5000"] == "not ruled out by these runs"  # the band at 5,000 reaches 99.497
+    steep = frontier_rows({p: on_line(p, slope=2.0, intercept=91.8, spread=0.01) for p in (3000, 5000, 8000)})
+    assert frontier_texts(steep, fit_frontier(steep))["reach_5000"] == "out of reach"  # 99.20 at 5,000
+
+
+def test_the_climb_reads_as_text():
+    rows = frontier_rows({"s": network(3000, 99.3, 99.36), "m": network(5000, 99.38, 99.44),
+                          "l": network(7000, 99.45, 99.5)})
+    tested = {"m": network(5000, *([99.45] * 8 + [99.3] * 2)), "l": network(7000, *([99.45] * 9 + [99.3]))}
+    texts = climb_texts(rows, rows[1], tested)
+    assert texts["climb"] == "m 8/10 (95 % interval 49-94 %); l 9/10 (95 % interval 60-98 %)"
+    assert (texts["chosen"], texts["reliable"], texts["reliable_params"]) == ("m", "l", "7,000")
+    assert texts["below"].startswith("s (3,000 parameters), averages 99.33 % (95 % interval")
+    assert texts["below"].endswith("0 of its 2 seeds meeting the target there")
+    assert climb_texts(rows, rows[0], {"s": network(3000, 99.3)})["reliable"] == "none of the networks tested"
+
+
+def test_the_ideas_read_as_text():
+    reference = frontier_rows({"C": network(4000, 99.30, 99.32, 99.34, 99.36, 99.38)})[0]
+    table = idea_rows({"one": network(4000, 99.33), "two": network(4000, 99.5, 99.52),
+                       "five": network(4000, 99.30, 99.33, 99.34, 99.35, 99.38)}, {"C": network(4000, 99.3, 99.4)})
+    texts = idea_texts(table, reference)
+    assert texts["ideas_judged"].startswith("five: no different from C")
+    assert (texts["unjudged_seeds"], texts["ideas_inside"], texts["reference_range"]) == (
+        "1 to 2", "1 of 2", "99.30-99.38 %")

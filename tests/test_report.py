@@ -165,6 +165,11 @@ def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
                                    "99.40"]])
 
 
+def test_the_met_count_reads_with_its_wilson_interval():
+    runs = {seed: history([low] * 15) for seed, low in enumerate([99.5] * 9 + [99.3], 1)}
+    assert report.met_text(runs) == "9/10 (95 % interval 60-98 %)"
+
+
 def test_a_group_over_the_budget_meets_the_target_on_accuracy_alone_only_when_named():
     runs = {seed: history([low] * 15, params=9904) for seed, low in ((1, 99.5), (2, 99.3), (3, 99.4))}
     assert seed_group_rows({"big": runs})[0]["met_of"] == (0, 3)
