@@ -141,6 +141,8 @@ def test_the_frontier_reads_as_text_with_its_words_following_the_figures():
     assert texts["reach_5000"] == "not ruled out by these runs"  # the band at 5,000 reaches 99.497
     steep = frontier_rows({p: on_line(p, slope=2.0, intercept=91.8, spread=0.01) for p in (3000, 5000, 8000)})
     assert frontier_texts(steep, fit_frontier(steep))["reach_5000"] == "out of reach"  # 99.20 at 5,000
+    flat = frontier_rows({p: on_line(p, slope=0.1, intercept=99.0, spread=0.02) for p in (3000, 5000, 8000)})
+    assert frontier_texts(flat, fit_frontier(flat))["nine_verdict"] == "beyond the budget"  # 99.39 at 8,000
 
 
 def test_the_climb_reads_as_text():
