@@ -157,7 +157,7 @@ def interval_text(row):
 
 
 def frontier_texts(rows, fit):
-    """The frontier's figures as the chapter glues them: its two ends, how far its means rise against how far one
+    """The frontier's figures as the chapter glues them: its two ends, how far its means rise and how far one
     network's seeds spread, the line's slope and scatter, where it crosses the bar and the level at which nine seeds
     in ten would clear it, and the line at 5,000 parameters against that level."""
     nine = reliable_bar(fit)
@@ -168,7 +168,6 @@ def frontier_texts(rows, fit):
     return {"ladder_low": f"{rows[0]['network']} ({rows[0]['parameters']:,} parameters, {interval_text(rows[0])})",
             "ladder_high": f"{rows[-1]['network']} ({rows[-1]['parameters']:,} parameters, {interval_text(rows[-1])})",
             "rise": f"{rise:.2f} points", "spreads": f"{min(spreads):.2f} to {max(spreads):.2f} points",
-            "rise_words": "less than" if rise < max(spreads) else "more than",
             "slope": f"{fit['slope']:.2f} points", "slope_interval": f"{low:.2f} to {high:.2f}",
             "scatter": f"{fit['scatter']:.3f} points", "nine_in_ten": f"{nine:.2f} %",
             "cross_bar": crossing_text(*crossing(fit)), "cross_nine": crossing_text(*at_nine),
