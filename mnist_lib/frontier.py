@@ -179,18 +179,26 @@ def frontier_texts(rows, fit):
 
 def climb_texts(rows, chosen, tested):
     """The rule's choice (chosen, a row of rows), each tested network's count of seeds meeting the target (tested,
-    climb_to_reliable's), the smallest reliable network and the network below the chosen one, as glued text."""
+    climb_to_reliable's), the smallest reliable network, and the network of the ladder just below it (below the
+    chosen one when none is reliable): its test count if it was tested, else its validation figures."""
     reliable = next((name for name, runs in tested.items() if met_count(runs) >= RELIABLE[0]), None)
-    below = rows[rows.index(chosen) - 1] if rows.index(chosen) else None
+    names = [row["network"] for row in rows]
+    below = rows[names.index(reliable or chosen["network"]) - 1] if names.index(reliable or chosen["network"]) else None
+    if below is None:
+        below_text = "none: it is the ladder's smallest"
+    elif below["network"] in tested:
+        below_text = (f"{below['network']} ({below['parameters']:,} parameters), met the target for "
+                      f"{met_text(tested[below['network']])} of its test seeds")
+    else:
+        below_text = (f"{below['network']} ({below['parameters']:,} parameters), was not tested; on the validation "
+                      f"split it averages {interval_text(below)}, {below['met_of'][0]} of its {below['met_of'][1]} "
+                      "seeds meeting the target there")
     return {"chosen": chosen["network"], "chosen_params": f"{chosen['parameters']:,}",
             "chosen_validation": interval_text(chosen),
             "climb": "; ".join(f"{name} {met_text(runs)}" for name, runs in tested.items()),
             "reliable": reliable or "none of the networks tested",
             "reliable_params": f"{next(iter(tested[reliable].values())).params:,}" if reliable else "–",
-            "reliable_met": met_text(tested[reliable]) if reliable else "–",
-            "below": (f"{below['network']} ({below['parameters']:,} parameters), averages {interval_text(below)} "
-                      f"on the validation split, {below['met_of'][0]} of its {below['met_of'][1]} seeds meeting "
-                      "the target there") if below else "none: the chosen network is the ladder's smallest"}
+            "reliable_met": met_text(tested[reliable]) if reliable else "–", "below": below_text}
 
 
 def idea_texts(idea_table, reference):

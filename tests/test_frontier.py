@@ -152,8 +152,12 @@ def test_the_climb_reads_as_text():
     texts = climb_texts(rows, rows[1], tested)
     assert texts["climb"] == "m 8/10 (95 % interval 49-94 %); l 9/10 (95 % interval 60-98 %)"
     assert (texts["chosen"], texts["reliable"], texts["reliable_params"]) == ("m", "l", "7,000")
-    assert texts["below"].startswith("s (3,000 parameters), averages 99.33 % (95 % interval")
-    assert texts["below"].endswith("0 of its 2 seeds meeting the target there")
+    assert texts["below"] == "m (5,000 parameters), met the target for 8/10 (95 % interval 49-94 %) of its test seeds"
+    untested = climb_texts(rows, rows[1], {"m": tested["m"]})  # none reliable: below the chosen one
+    assert untested["below"].startswith("s (3,000 parameters), was not tested; on the validation split it averages "
+                                        "99.33 % (95 % interval")
+    assert untested["below"].endswith("0 of its 2 seeds meeting the target there")
+    assert climb_texts(rows, rows[0], {"s": network(3000, 99.3)})["below"] == "none: it is the ladder's smallest"
     assert climb_texts(rows, rows[0], {"s": network(3000, 99.3)})["reliable"] == "none of the networks tested"
 
 
