@@ -2,6 +2,7 @@
 straight line through it against log-parameters, where that line crosses a bar, each with its 95 % interval, and the
 figure of it all."""
 import math
+import statistics
 from dataclasses import replace
 
 import matplotlib.pyplot as plt
@@ -65,6 +66,11 @@ def band(fit, parameters):
     return fit["t"] * fit["scatter"] * np.sqrt(1 / fit["n"] + d ** 2 / fit["x_ss"])
 
 
+def share_clearing(fit, parameters, bar=TARGET_ACCURACY):
+    """The share of seeds the line expects to clear bar at `parameters`, scattered normally about it as its runs."""
+    return scipy_stats.norm.cdf((predict(fit, parameters) - bar) / fit["scatter"])
+
+
 def crossing(fit, bar=TARGET_ACCURACY):
     """(parameters, low, high): where the line reaches `bar`, and the 95 % interval of that point, the parameters at
     which the line's confidence band holds the bar (inverse prediction, as Fieller's interval). low or high is None
@@ -90,8 +96,7 @@ def reliable_bar(fit, share=0.9, bar=TARGET_ACCURACY):
 
 
 def first_at_bar(rows, bar=TARGET_ACCURACY):
-    """The row of the network with the fewest parameters whose seeds' mean last-5 minimum reaches bar; None if none
-    does."""
+    """The row of the fewest parameters whose seeds' mean last-5 minimum reaches bar; None if none does."""
     return next((row for row in rows if row["last5_min_mean"] >= bar), None)
 
 
@@ -101,15 +106,13 @@ def met_count(runs):
 
 
 def seed_runs(cfg, names, seeds, folders, processes=2):
-    """{name: {seed: History}}: cfg trained with each named network (only the model changed) once per seed, in
-    folders[name]/seed_<n>; a finished run is read, not trained again (runs.fit_seeds)."""
+    """{name: {seed: History}}: cfg with each named network once per seed, in folders[name] (runs.fit_seeds)."""
     return {name: fit_seeds(replace(cfg, model=name), seeds, folders[name], processes) for name in names}
 
 
 def climb_to_reliable(rows, start, cfg, seeds, folders, processes=2):
-    """{network: its runs} of the networks tested, in order: `start` (a row of rows), then each wider network of
-    rows in turn, each trained with cfg for seeds (seed_runs), until one meets the target on at least RELIABLE[0]
-    of its runs."""
+    """{network: its runs} of the networks tested, in order: `start` (a row of rows), then each wider one of rows,
+    each trained with cfg for seeds (seed_runs), until one meets the target on at least RELIABLE[0] of its runs."""
     tested = {}
     for row in rows[rows.index(start):]:
         name = row["network"]
@@ -130,7 +133,7 @@ def idea_rows(ideas, ladder):
         lows, params = last5_minima(runs), next(iter(runs.values())).params
         against = min(sizes, key=lambda name: abs(math.log(sizes[name] / params)))
         comparison = compare_runs(runs, ladder[against]) if len(lows) > 1 else None
-        verdict = (comparison_text(comparison, f"above {against}", f"below {against}", f"no different from {against}")
+        verdict = (comparison_text(comparison, f"above {against}", f"below {against}", f"not resolved from {against}")
                    if len(lows) >= JUDGED_FROM else f"not judged: {len(lows)} seed{'s' * (len(lows) > 1)}")
         rows.append(dict(idea=idea, parameters=params, seeds=len(lows), last5_min_mean=sum(lows) / len(lows),
                          last5_min_interval=mean_interval(lows)[1:] if len(lows) > 1 else None, against=against,
@@ -140,41 +143,40 @@ def idea_rows(ideas, ladder):
 
 
 def crossing_text(point, low, high):
-    """A crossing (crossing()'s triple) in words: "6,120 parameters (95 % interval 5,310 to 7,480)", an open end
-    said as such."""
+    """A crossing (crossing()'s triple) in words: "6,120 parameters (95 % interval 5,310 to 7,480)"."""
     if point is None:
         return "nowhere: the line is flat"
-    low_text = f"{low:,.0f}" if low is not None else "any number fewer"
-    high_text = f"{high:,.0f}" if high is not None else "any number more"
-    return f"{point:,.0f} parameters (95 % interval {low_text} to {high_text})"
+    ends = [f"{end:,.0f}" if end is not None else f"any number {side}"
+            for end, side in ((low, "fewer"), (high, "more"))]
+    return f"{point:,.0f} parameters (95 % interval {ends[0]} to {ends[1]})"
 
 
 
 def interval_text(row):
     """A row's mean last-5 minimum with its 95 % interval: "99.42 % (95 % interval 99.36-99.47)"."""
-    low, high = row["last5_min_interval"]
-    return f"{row['last5_min_mean']:.2f} % (95 % interval {low:.2f}-{high:.2f})"
+    return "{:.2f} % (95 % interval {:.2f}-{:.2f})".format(row["last5_min_mean"], *row["last5_min_interval"])
 
 
 def frontier_texts(rows, fit):
     """The frontier's figures as the chapter glues them: its two ends, how far its means rise and how far one
     network's seeds spread, the line's slope and scatter, where it crosses the bar and the level at which nine seeds
     in ten would clear it, and the line at 5,000 parameters against that level."""
-    nine = reliable_bar(fit)
-    at_nine = crossing(fit, nine)
-    rise, spreads = rows[-1]["last5_min_mean"] - rows[0]["last5_min_mean"], [r["highest"] - r["lowest"] for r in rows]
-    at_5000, half = predict(fit, 5000), band(fit, 5000)
-    low, high = fit["slope_interval"]
+    nine, sds = reliable_bar(fit), [statistics.stdev(r["lows"]) for r in rows]
+    at_nine, rise = crossing(fit, nine), rows[-1]["last5_min_mean"] - rows[0]["last5_min_mean"]
+    spreads = [r["highest"] - r["lowest"] for r in rows]
+    (at_5000, half), (low, high) = (predict(fit, 5000), band(fit, 5000)), fit["slope_interval"]
     return {"ladder_low": f"{rows[0]['network']} ({rows[0]['parameters']:,} parameters, {interval_text(rows[0])})",
             "ladder_high": f"{rows[-1]['network']} ({rows[-1]['parameters']:,} parameters, {interval_text(rows[-1])})",
             "rise": f"{rise:.2f} points", "spreads": f"{min(spreads):.2f} to {max(spreads):.2f} points",
             "slope": f"{fit['slope']:.2f} points", "slope_interval": f"{low:.2f} to {high:.2f}",
             "scatter": f"{fit['scatter']:.3f} points", "nine_in_ten": f"{nine:.2f} %",
             "cross_bar": crossing_text(*crossing(fit)), "cross_nine": crossing_text(*at_nine),
-            "nine_verdict": ("within the budget" if fit["slope"] > 0 and at_nine[0] < TARGET_PARAMS
-                             else "beyond the budget"),
+            "nine_verdict": ("within the budget" if fit["slope"] > 0 and at_nine[0] < TARGET_PARAMS else
+                             "beyond the budget at its point, though its interval reaches under it"
+                             if at_nine[1] is None or at_nine[1] < TARGET_PARAMS else "beyond the budget"),
+            "seed_sds": f"{min(sds):.3f} to {max(sds):.3f} points",
             "at_5000": f"{at_5000:.2f} % (95 % band {at_5000 - half:.2f}-{at_5000 + half:.2f})",
-            "reach_5000": "out of reach" if at_5000 + half < nine else "not ruled out by these runs"}
+            "reach_5000": "not expected by the line" if at_5000 + half < nine else "not ruled out by the line"}
 
 
 def climb_texts(rows, chosen, tested):
@@ -182,8 +184,8 @@ def climb_texts(rows, chosen, tested):
     climb_to_reliable's), the smallest reliable network, and the network of the ladder just below it (below the
     chosen one when none is reliable): its test count if it was tested, else its validation figures."""
     reliable = next((name for name, runs in tested.items() if met_count(runs) >= RELIABLE[0]), None)
-    names = [row["network"] for row in rows]
-    below = rows[names.index(reliable or chosen["network"]) - 1] if names.index(reliable or chosen["network"]) else None
+    at = [row["network"] for row in rows].index(reliable or chosen["network"])
+    below = rows[at - 1] if at else None
     if below is None:
         below_text = "none: it is the ladder's smallest"
     elif below["network"] in tested:
@@ -207,9 +209,11 @@ def idea_texts(idea_table, reference):
     judged = [row for row in idea_table if row["seeds"] >= JUDGED_FROM]
     others = [row for row in idea_table if row["seeds"] < JUDGED_FROM]
     inside = sum(reference["lowest"] <= row["last5_min_mean"] <= reference["highest"] for row in others)
+    below = sum(row["last5_min_mean"] < reference["lowest"] for row in others)
     return {"ideas_judged": "; ".join(f"{row['idea']}: {row['verdict']}" for row in judged) or "none",
             "unjudged_seeds": f"{min(row['seeds'] for row in others)} to {max(row['seeds'] for row in others)}",
-            "ideas_inside": f"{inside} of {len(others)}",
+            "ideas_inside": f"{inside} of {len(others)}", "ideas_below": str(below),
+            "ideas_above": str(len(others) - inside - below),
             "reference_range": f"{reference['lowest']:.2f}-{reference['highest']:.2f} %"}
 
 def plot_frontier(rows, fit, crossings=(), references=()):

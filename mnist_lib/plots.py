@@ -5,7 +5,7 @@ import torch
 
 from .augment import random_augment
 from .report import confusion_matrix
-from .target import TARGET_ACCURACY, TARGET_PARAMS, runs_by_model, summarise
+from .target import TARGET_ACCURACY, TARGET_PARAMS
 
 
 def plot_curves(histories, labels=None):
@@ -122,28 +122,6 @@ def plot_seed_curves(recipes):
         ax.set(ylabel="test accuracy (%), second half of the run")
     axes[0][0].set(ylim=(min(min(tails), TARGET_ACCURACY) - 0.2, max(tails) + 0.1))  # shared by every panel
     axes[0][-1].legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    return fig
-
-
-def plot_runs_by_model(histories):
-    """Each run's lowest accuracy of its last 5 epochs ({key: History}), one column of points per model, the columns
-    in order of parameters, with the bar: how far one model's seeds scatter beside how far models lie apart."""
-    models = runs_by_model(histories)
-    params = {name: next(iter(runs.values())).params for name, runs in models.items()}
-    order = sorted(models, key=params.get)
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.75 * len(order)), 4))
-    for i, name in enumerate(order):
-        lows = np.array([summarise(h)["last5_min"] for h in models[name].values()])
-        offsets = i + 0.08 * (np.arange(len(lows)) - (len(lows) - 1) / 2)  # side by side, so equal runs stay visible
-        met = lows >= TARGET_ACCURACY
-        ax.scatter(offsets[met], lows[met], color="C2", s=18, zorder=3)
-        ax.scatter(offsets[~met], lows[~met], color="C3", marker="x", s=18, zorder=3)
-    ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1)
-    ax.set_xticks(range(len(order)), [f"{name}\n{params[name]:,}" for name in order], fontsize=7)
-    ax.set(ylabel="lowest of the last 5 epochs (%)",
-           title=f"every run, one point each: met the target (dot) or missed it (cross), {TARGET_ACCURACY:.2f} % dotted")
-    ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 

@@ -9,7 +9,7 @@ from .anatomy import final_receptive_field, macs
 from .history import ran_on
 from .models import build_model
 from .stats import mean_interval, verdict, welch, wilson
-from .target import TARGET_ACCURACY, runs_by_model, summarise
+from .target import TARGET_ACCURACY, summarise
 
 PERCENT = "{:.2f}"
 INTERVAL = "{:.2f}-{:.2f}"
@@ -128,18 +128,6 @@ def seed_summary(histories):
             "last5_mean": f"{statistics.mean(mins):.2f} ± {spread:.2f} %",
             "last5_worst": f"{min(mins):.2f} %", "last5_range": f"{statistics.mean(ranges):.2f} points",
             "best_train": f"{statistics.mean(s['best_train'] for s in summaries):.2f} %"}
-
-
-def model_rows(histories):
-    """One row per model over its runs ({key: History}): parameters, runs, how many of them met the target, the
-    last-5 mean averaged over the runs, and the lowest accuracy of any run's last 5 epochs."""
-    rows = []
-    for name, runs in runs_by_model(histories).items():
-        runs = [summarise(history) for history in runs.values()]
-        rows.append({"model": name, "parameters": runs[0]["params"], "runs": len(runs),
-                     "met": sum(s["met"] for s in runs), "last5_mean": statistics.mean(s["last5_mean"] for s in runs),
-                     "last5_min": min(s["last5_min"] for s in runs)})
-    return rows
 
 
 def confusion_matrix(labels, preds, classes=10):

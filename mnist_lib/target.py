@@ -30,10 +30,3 @@ def summarise(history):
                 first_at=first_epoch_at(history), met=meets_target(history),
                 seconds_per_epoch=sum(history.column("seconds")) / len(test))
 
-
-def runs_by_model(histories):
-    """{model: {key: History}}: runs ({key: History}) grouped by the model each trained, models in the order met."""
-    grouped = {}
-    for key, history in histories.items():
-        grouped.setdefault(history.meta["model"], {})[key] = history
-    return grouped

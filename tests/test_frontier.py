@@ -9,7 +9,7 @@ from crafted import crafted_run
 from mnist_lib import RunConfig
 from mnist_lib.frontier import (band, climb_to_reliable, crossing, first_at_bar, fit_frontier, frontier_rows, idea_rows,
                                climb_texts, crossing_text, frontier_texts, idea_texts, met_count, predict,
-                               reliable_bar)
+                               reliable_bar, share_clearing)
 from mnist_lib.frontier import plot_frontier
 
 
@@ -69,6 +69,8 @@ def test_a_line_needs_two_networks():
 
 def test_nine_seeds_in_ten_clear_the_bar_where_the_mean_stands_1_28_scatters_above_it():
     fit = fit_frontier(frontier_rows({p: on_line(p) for p in (3000, 5000, 8000)}))
+    at_nine = crossing(fit, reliable_bar(fit))[0]
+    assert share_clearing(fit, at_nine) == pytest.approx(0.9) and share_clearing(fit, 10 ** 3.5) == pytest.approx(0.5)
     assert reliable_bar(fit) == pytest.approx(99.40 + 1.2816 * fit["scatter"], abs=1e-4)
     assert fit["scatter"] == pytest.approx(math.sqrt(3 * 0.025 / 13))  # 3 x (0.1² + 0.05²) x 2 over 15 - 2
 
@@ -117,8 +119,8 @@ def test_an_idea_is_judged_against_the_nearest_frontier_network_only_with_five_s
     assert (one["seeds"], one["last5_min_interval"], one["difference"], one["against"]) == (1, None, None, "C")
     assert one["verdict"] == "not judged: 1 seed" and three["verdict"] == "not judged: 3 seeds"
     assert three["difference"][0] == pytest.approx(0.18) and three["last5_min_interval"][0] < 99.52
-    assert better["verdict"].startswith("above C (+0.20 points") and same["verdict"].startswith("no different from C")
-    assert taught["against"] == "E" and taught["verdict"].startswith("no different from E")
+    assert better["verdict"].startswith("above C (+0.20 points") and same["verdict"].startswith("not resolved from C")
+    assert taught["against"] == "E" and taught["verdict"].startswith("not resolved from E")
 
 
 def test_a_crossing_reads_as_parameters_with_its_interval_open_ends_said():
@@ -137,12 +139,14 @@ def test_the_frontier_reads_as_text_with_its_words_following_the_figures():
     assert texts["cross_bar"].startswith("3,162 parameters")  # 10 ** (1.4 / 0.4)
     nine = 99.40 + 1.2816 * math.sqrt(3 * 0.025 / 13)  # 99.497: reached at 10 ** (1.497 / 0.4) = 5,530
     assert texts["nine_in_ten"] == f"{nine:.2f} %" and texts["cross_nine"].startswith("5,5")
-    assert texts["nine_verdict"] == "within the budget"
-    assert texts["reach_5000"] == "not ruled out by these runs"  # the band at 5,000 reaches 99.497
+    assert texts["nine_verdict"] == "within the budget" and texts["seed_sds"] == "0.079 to 0.079 points"
+    assert texts["reach_5000"] == "not ruled out by the line"  # the band at 5,000 reaches 99.497
     steep = frontier_rows({p: on_line(p, slope=2.0, intercept=91.8, spread=0.01) for p in (3000, 5000, 8000)})
-    assert frontier_texts(steep, fit_frontier(steep))["reach_5000"] == "out of reach"  # 99.20 at 5,000
+    assert frontier_texts(steep, fit_frontier(steep))["reach_5000"] == "not expected by the line"  # 99.20 at 5,000
     flat = frontier_rows({p: on_line(p, slope=0.1, intercept=99.0, spread=0.02) for p in (3000, 5000, 8000)})
     assert frontier_texts(flat, fit_frontier(flat))["nine_verdict"] == "beyond the budget"  # 99.39 at 8,000
+    loose = frontier_rows({p: on_line(p, slope=0.4, intercept=98.0, spread=0.2) for p in (3000, 5000, 8000)})
+    assert frontier_texts(loose, fit_frontier(loose))["nine_verdict"].startswith("beyond the budget at its point")
 
 
 def test_the_climb_reads_as_text():
@@ -166,6 +170,6 @@ def test_the_ideas_read_as_text():
     table = idea_rows({"one": network(4000, 99.33), "two": network(4000, 99.5, 99.52),
                        "five": network(4000, 99.30, 99.33, 99.34, 99.35, 99.38)}, {"C": network(4000, 99.3, 99.4)})
     texts = idea_texts(table, reference)
-    assert texts["ideas_judged"].startswith("five: no different from C")
-    assert (texts["unjudged_seeds"], texts["ideas_inside"], texts["reference_range"]) == (
-        "1 to 2", "1 of 2", "99.30-99.38 %")
+    assert texts["ideas_judged"].startswith("five: not resolved from C")
+    assert (texts["unjudged_seeds"], texts["ideas_inside"], texts["ideas_below"], texts["ideas_above"],
+            texts["reference_range"]) == ("1 to 2", "1 of 2", "0", "1", "99.30-99.38 %")

@@ -2,7 +2,7 @@
 import pytest
 
 from crafted import crafted_run
-from mnist_lib.plots import (plot_levers, plot_profile, plot_runs_by_model, plot_seed_bands, plot_seed_curves,
+from mnist_lib.plots import (plot_levers, plot_profile, plot_seed_bands, plot_seed_curves,
                              plot_seed_groups)
 from mnist_lib.target import TARGET_ACCURACY
 
@@ -21,16 +21,6 @@ def test_seed_curves_share_one_scale_two_panels_a_row():
     low, high = shown[2].get_ylim()
     assert all(ax.get_ylim() == (low, high) for ax in shown)
     assert low < TARGET_ACCURACY and high > 99.6 and low > 98.0  # the second half of every run, bar included
-
-
-def test_runs_by_model_stand_in_order_of_parameters_split_by_the_bar():
-    big = seeds([99.5] * 5, [99.3] * 5, params=6000, model="big")
-    small = seeds([99.38] * 4 + [99.45], params=4000, model="small")
-    runs = {f"big, seed {seed}": h for seed, h in big.items()} | {f"small, seed {seed}": h for seed, h in small.items()}
-    ax = plot_runs_by_model(runs).axes[0]
-    assert [label.get_text().split("\n") for label in ax.get_xticklabels()] == [["small", "4,000"], ["big", "6,000"]]
-    met, missed = ([tuple(p) for c in ax.collections[i::2] for p in c.get_offsets()] for i in (0, 1))
-    assert sorted(met) == [(1 - 0.04, 99.5)] and sorted(missed) == [(0.0, 99.38), (1 + 0.04, 99.3)]
 
 
 def test_profile_levers_and_seed_groups_draw_one_mark_per_item():

@@ -8,7 +8,7 @@ import torch
 from mnist_lib import report
 from mnist_lib.report import (CANDIDATE_COLUMNS, LABELS, SEED_COLUMNS, STEP_COLUMNS, compare_runs,
                               comparison_text, confusion_matrix, confusion_rows, html_table, markdown_table,
-                              misread_rows, model_costs, model_rows, ran_on_note, run_row, run_rows, seed_group_rows,
+                              misread_rows, model_costs, ran_on_note, run_row, run_rows, seed_group_rows,
                               seed_summary, table_cells)
 from crafted import crafted_run
 from mnist_lib.history import History
@@ -125,28 +125,6 @@ def test_candidate_columns_give_each_runs_last_five_epochs():
     rows = run_rows({"a": history([99.0] * 10 + [99.30, 99.20, 99.25, 99.30, 99.25])})
     assert [{key: row[key] for key in CANDIDATE_COLUMNS} for row in rows] == [
         {"run": "a", "parameters": 7000, "last5_mean": 99.26, "last5_min": 99.20}]
-
-
-def test_model_rows_average_each_models_runs():
-    def run(model, params, last5):
-        return history([99.0] * 10 + last5, params, model=model)
-
-    runs = {"big 1": run("big", 7300, [99.50] * 5), "big 2": run("big", 7300, [99.40] * 5),
-            "a 1": run("a", 3900, [99.30] * 5), "a 2": run("a", 3900, [99.20, 99.40, 99.40, 99.40, 99.40]),
-            "b 1": run("b", 3950, [99.36] * 5), "b 2": run("b", 3950, [99.34] * 5)}
-    rows = {row["model"]: row for row in model_rows(runs)}
-    assert list(rows) == ["big", "a", "b"] and rows["a"]["runs"] == 2 and rows["a"]["parameters"] == 3900
-    assert round(rows["a"]["last5_mean"], 3) == 99.33 and rows["a"]["last5_min"] == 99.20
-
-
-def test_model_rows_count_the_runs_that_met_the_target_under_todays_headers():
-    def runs(model, *last5s):
-        return {f"{model} {seed}": history([99.0] * 10 + last5, 5000, model=model)
-                for seed, last5 in enumerate(last5s)}
-
-    rows = model_rows({**runs("e", [99.45] * 5, [99.45] * 4 + [99.39]), **runs("f", [99.41] * 5, [99.40] * 5)})
-    assert [(row["runs"], row["met"]) for row in rows] == [(2, 1), (2, 2)]
-    assert table_cells(rows)[0] == ["model", "parameters", "runs", "target met", "last-5 mean %", "last-5 min %"]
 
 
 def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
