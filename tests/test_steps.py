@@ -1,0 +1,27 @@
+"""The protocol every step chapter keeps: five seeds on the validation split, five on the test set."""
+from crafted import crafted_run
+from mnist_lib import RunConfig
+from mnist_lib.chapter import Chapter
+from mnist_lib.steps import step_runs, step_texts
+
+
+def test_a_step_trains_its_recipe_on_both_splits_in_their_own_folders(tmp_path, data):
+    chapter = Chapter(smoke=True, out=str(tmp_path))
+    cfg = RunConfig(model="Small_C", device="cpu").smoke()
+    runs = step_runs(cfg, "histories/step", chapter)
+    assert list(runs) == ["validation", "test"] and all(list(seeds) == [1, 2] for seeds in runs.values())
+    assert {h.meta["eval_set"] for h in runs["validation"].values()} == {"validation"}
+    assert {h.meta["eval_set"] for h in runs["test"].values()} == {"test"}
+    assert (tmp_path / "histories" / "step" / "validation" / "seed_2" / "history.json").is_file()
+    assert (tmp_path / "histories" / "step" / "test" / "seed_1" / "model.pt").is_file()
+    again = step_runs(cfg, "histories/step", chapter)  # finished: read, not trained again
+    assert again["test"][1].epochs == runs["test"][1].epochs
+
+
+def test_a_steps_figures_read_as_text_per_split():
+    runs = {"validation": {seed: crafted_run([99.0] * 10 + [low] * 5) for seed, low in enumerate((99.3, 99.5), 1)},
+            "test": {seed: crafted_run([99.0] * 10 + [99.45] * 5) for seed in (1, 2, 3)}}
+    texts = step_texts(runs)
+    assert texts["validation_last5"].startswith("99.40 % (95 % interval") and texts["validation_met"].startswith("1/2")
+    assert texts["test_last5"] == "99.45 % (95 % interval 99.45-99.45)" and texts["test_met"].startswith("3/3")
+    assert texts["test_best_test"] == "99.45 %" and texts["validation_best_train"] == "99.00 %"
