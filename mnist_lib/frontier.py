@@ -9,10 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats as scipy_stats
 
-from .report import compare_runs, comparison_text, last5_minima, met_text
+from .report import compare_runs, comparison_text, last5_minima, met_count, met_text
 from .runs import fit_seeds
 from .stats import LEVEL, mean_interval
-from .target import TARGET_ACCURACY, TARGET_PARAMS, summarise
+from .target import TARGET_ACCURACY, TARGET_PARAMS
 
 RELIABLE = (9, 10)  # seeds that must meet the target, of the test seeds trained: the book's bar (chapter 9)
 JUDGED_FROM = 5  # validation seeds an idea needs before its place against the frontier is judged
@@ -98,11 +98,6 @@ def reliable_bar(fit, share=0.9, bar=TARGET_ACCURACY):
 def first_at_bar(rows, bar=TARGET_ACCURACY):
     """The row of the fewest parameters whose seeds' mean last-5 minimum reaches bar; None if none does."""
     return next((row for row in rows if row["last5_min_mean"] >= bar), None)
-
-
-def met_count(runs):
-    """How many of runs ({key: History}) met the target."""
-    return sum(summarise(history)["met"] for history in runs.values())
 
 
 def seed_runs(cfg, names, seeds, folders, processes=2):

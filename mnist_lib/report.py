@@ -171,10 +171,15 @@ def seed_group_rows(groups, accuracy_only=()):
     return rows
 
 
+def met_count(runs):
+    """How many of runs ({key: History}) met the target."""
+    return sum(summarise(history)["met"] for history in runs.values())
+
+
 def met_text(runs):
     """How many of runs ({key: History}) met the target, with the 95 % Wilson interval of that share:
     "9/10 (95 % interval 60-98 %)"."""
-    met = sum(summarise(history)["met"] for history in runs.values())
+    met = met_count(runs)
     low, high = wilson(met, len(runs))
     return f"{met}/{len(runs)} (95 % interval {100 * low:.0f}-{100 * high:.0f} %)"
 
