@@ -177,47 +177,6 @@ def reported_lowest(name):
     return min(reported["test_acc"]) if reported else None
 
 
-def plot_side_by_side(own, book, ours):
-    """The lowest test accuracy of the last 5 epochs of every seed, one column per network in order of parameters
-    (the count beneath each name; the peers' counts lie too close together for a scale to part them): each peer's
-    seeds under its own recipe (own, {peer: {key: History}}; circles, left) and under the book's (book; triangles,
-    right), this book's networks (ours, {label: {key: History}}; squares), each group's mean with its 95 % interval
-    where it has two seeds or more, and each write-up's own lowest reported epoch (open diamonds)."""
-    import matplotlib.pyplot as plt
-
-    from .report import last5_minima
-    from .stats import mean_interval
-    from .target import TARGET_ACCURACY, TARGET_PARAMS
-
-    params = {name: next(iter(runs.values())).params for name, runs in {**own, **book, **ours}.items()}
-    columns = sorted(params, key=params.get)
-    fig, ax = plt.subplots(figsize=(2 + 1.3 * len(columns), 4.5))
-    for groups, marker, dodge, colour, label in ((own, "o", -0.18, "C0", "own recipe"),
-                                                 (book, "^", 0.18, "C1", "the book's recipe"),
-                                                 (ours, "s", 0.0, "k", "a network of this book")):
-        for name, runs in groups.items():
-            x, lows = columns.index(name) + dodge, last5_minima(runs)
-            ax.plot([x] * len(lows), lows, marker, color=colour, alpha=0.5, ms=5, label=label)
-            label = None  # one legend entry per kind
-            if len(lows) > 1:
-                mean, low, high = mean_interval(lows)
-                ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], fmt="_", color=colour, capsize=4, ms=14)
-    label = "its write-up's lowest reported epoch"
-    for name in columns:
-        if reported_lowest(name) is not None:
-            ax.plot(columns.index(name), reported_lowest(name), "D", mfc="none", color="C3", ms=8, label=label)
-            label = None
-    ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
-    over = [i for i, name in enumerate(columns) if params[name] >= TARGET_PARAMS]
-    if over:
-        ax.axvline(over[0] - 0.5, color="C3", ls="-.", lw=1, label=f"{TARGET_PARAMS:,} parameters")
-    ax.set_xticks(range(len(columns)), [f"{name}\n{params[name]:,}" for name in columns])
-    ax.set(xlim=(-0.6, len(columns) - 0.4), ylabel="lowest test accuracy of the last 5 epochs (%)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    return fig
-
 def recipe_text(recipe):
     """A recipe's optimiser, learning rate, schedule, batch size, weight average and augmentation in words."""
     optimiser = f"SGD (momentum {recipe.momentum:g})" if recipe.optimizer == "sgd" else recipe.optimizer.capitalize()

@@ -23,14 +23,19 @@ LABELS = {"best_train": "best train %", "best_test": "best test %", "last5_mean"
           "last5_min_mean": "last-5 min mean %", "last5_min_interval": "95 % interval", "lowest": "lowest %",
           "highest": "highest %", "true_digit": "true digit", "read_as": "read as", "misread_share": "misread %",
           "ratio_range": "ratio, lowest-highest turn", "best_train_mean": "best train % (mean)",
-          "best_test_mean": "best test % (mean)", "difference": "difference, points (95 % interval)"}
+          "best_test_mean": "best test % (mean)", "difference": "difference, points (95 % interval)",
+          "reported": "write-up's lowest %", "reached": "seeds at or above it",
+          "recipe_part": "book recipe − own, points (95 % interval)", "recipe_verdict": "recipe's part",
+          "network_part": "peer − the book's network, book recipe, points (95 % interval)", "network_verdict": "network's part"}
 
 # The format string of each key; a tuple fills the fields of its format. Any other value is shown with str().
 FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_test": PERCENT, "last5_mean": PERCENT,
            "last5_min": PERCENT, "seconds_per_epoch": "{:.1f}", "met_of": "{}/{}", "met_interval": INTERVAL,
            "last5_min_mean": PERCENT, "last5_min_interval": INTERVAL, "lowest": PERCENT, "highest": PERCENT,
            "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}",
-           "best_train_mean": PERCENT, "best_test_mean": PERCENT, "difference": "{:+.2f} ({:+.2f} to {:+.2f})"}
+           "best_train_mean": PERCENT, "best_test_mean": PERCENT, "difference": "{:+.2f} ({:+.2f} to {:+.2f})",
+           "reported": PERCENT, "recipe_part": "{:+.2f} ({:+.2f} to {:+.2f})",
+           "network_part": "{:+.2f} ({:+.2f} to {:+.2f})"}
 
 # The columns each kind of table picks from run_row's rows, in the order the reader sees them.
 STEP_COLUMNS = ("run", "model", "parameters", "macs", "receptive_field", "epochs", "best_train", "best_test",

@@ -6,7 +6,7 @@ import pytest
 
 from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model, model_names
-from mnist_lib.peers import (DIFFERENCES, PEER_RECIPES, REPORTED, UNSTATED, plot_side_by_side, recipe_text,
+from mnist_lib.peers import (DIFFERENCES, PEER_RECIPES, REPORTED, UNSTATED, recipe_text,
                             reported_lowest)
 from mnist_lib.train import fit
 
@@ -61,27 +61,6 @@ def test_each_recipe_runs_end_to_end(data, name):
     cfg = replace(PEER_RECIPES[name], epochs=1, train_subset=256, test_subset=100, device="cpu")
     history = fit(build_model(name, seed=cfg.seed), data, cfg, progress=False)
     assert len(history.epochs) == 1 and history.meta["config"] == cfg.to_dict()
-
-
-def test_the_side_by_side_figure_draws_every_seed_in_a_column_per_network_by_parameters():
-    from crafted import crafted_run
-
-    def runs(params, *lows):
-        return {seed: crafted_run([99.0] * 10 + [low] * 5, params=params) for seed, low in enumerate(lows, 1)}
-
-    own = {"Peer_B": runs(9904, 99.3, 99.4, 99.35), "Peer_A": runs(7864, 99.2)}
-    book = {"Peer_B": runs(9904, 99.45, 99.5)}
-    ax = plot_side_by_side(own, book, {"Model_6": runs(7298, 99.42, 99.48)}).axes[0]
-    assert [label.get_text() for label in ax.get_xticklabels()] == ["Model_6\n7,298", "Peer_A\n7,864",
-                                                                     "Peer_B\n9,904"]
-    seeds = {(line.get_marker(), round(line.get_xdata()[0], 2)): len(line.get_xdata()) for line in ax.lines
-             if line.get_marker() in ("o", "^", "s")}
-    assert seeds == {("o", 1.82): 3, ("o", 0.82): 1, ("^", 2.18): 2, ("s", 0.0): 2}
-    diamonds = [(line.get_xdata()[0], line.get_ydata()[0]) for line in ax.lines if line.get_marker() == "D"]
-    assert diamonds == [(2, 99.42)]  # Peer_B's write-up; Peer_A's reports no figure
-    assert len(ax.containers) == 3  # a mean with its interval for each group of two seeds or more
-    budget = [line for line in ax.lines if line.get_linestyle() == "-."]
-    assert budget[0].get_xdata()[0] == 1.5  # the budget runs between Peer_A and Peer_B
 
 
 def test_a_recipe_reads_in_words_with_only_the_augmentation_it_draws():

@@ -1,0 +1,157 @@
+"""The published networks beside this book's: each peer trained with several seeds under its own recipe and under
+the book's final recipe, and what the two comparisons resolve: the recipe's part (one network, two recipes) and the
+network's part (one recipe, two networks)."""
+from dataclasses import replace
+from pathlib import Path
+
+from .anatomy import macs
+from .config import RunConfig
+from .models import build_model, count_parameters
+from .peers import PEER_RECIPES, recipe_text, reported_lowest
+from .report import compare_runs, comparison_text, last5_minima, model_costs, seed_group_rows
+from .runs import fit_runs
+from .stats import mean_interval, verdict
+from .target import TARGET_ACCURACY, TARGET_PARAMS
+
+RECIPES = ("own", "book")  # each peer's own recipe, then the book's final recipe with the peer's network
+
+
+def peer_runs(chapter, out, peers, own_seeds, book_seeds):
+    """{"own": {peer: {seed: History}}, "book": {...}}: each peer trained under its own recipe (PEER_RECIPES) with
+    own_seeds and under the book's final recipe with book_seeds, scored on the test set, each run in
+    out/<peer>/<own|book>/seed_<n>. One call of fit_runs, seed by seed, so the two recipes share the workers and a
+    stopped rerun leaves every peer with its first seeds. chapter (chapter.open_chapter's) gives the form."""
+    recipes = {peer: {"own": PEER_RECIPES[peer], "book": RunConfig(model=peer)} for peer in peers}
+    seeds = {"own": own_seeds, "book": book_seeds}
+    runs = {(kind, peer, seed): (replace(chapter.recipe(recipes[peer][kind]), seed=seed),
+                                 Path(chapter.folder(f"{out}/{peer}/{kind}")) / f"seed_{seed}")
+            for seed in sorted({*own_seeds, *book_seeds}) for peer in peers for kind in RECIPES
+            if seed in seeds[kind]}
+    histories = fit_runs(runs, chapter.processes)
+    return {kind: {peer: {seed: histories[kind, peer, seed] for seed in seeds[kind]} for peer in peers}
+            for kind in RECIPES}
+
+
+def recipe_rows(peers):
+    """One row per peer: its parameters, multiply-adds and receptive field, counted on the network built afresh, and
+    its recipe in words."""
+    return [{"network": peer, "parameters": count_parameters(build_model(peer)), **model_costs(peer),
+             "recipe": recipe_text(PEER_RECIPES[peer])} for peer in peers]
+
+
+def met_on_accuracy(runs):
+    """How many of runs ({key: History}) hold TARGET_ACCURACY over their last 5 epochs, whatever their parameters:
+    the target's count for a network under the budget, and the same test for one made for a larger budget."""
+    return sum(low >= TARGET_ACCURACY for low in last5_minima(runs))
+
+
+def side_by_side_rows(peer_groups, ours):
+    """One row per group of runs: each peer under its own recipe and under the book's (peer_groups, peer_runs'
+    dict), then this book's networks under the book's recipe (ours, {name: {key: History}}); with the network's
+    parameters and multiply-adds, seed_group_rows' figures (a network over the budget counted on accuracy alone),
+    the lowest test accuracy its write-up reports, and how many seeds reached that figure."""
+    named = {f"{peer}, {'own recipe' if kind == 'own' else 'book recipe'}": (peer, runs)
+             for peer in peer_groups["own"] for kind in RECIPES for runs in [peer_groups[kind][peer]]}
+    named |= {f"{name}, book recipe": (name, runs) for name, runs in ours.items()}
+    over = [key for key, (_, runs) in named.items() if next(iter(runs.values())).params >= TARGET_PARAMS]
+    rows = seed_group_rows({key: runs for key, (_, runs) in named.items()}, accuracy_only=over)
+    for row, (network, runs) in zip(rows, named.values()):
+        reported = reported_lowest(network) if row["seed_group"].endswith("own recipe") else None
+        row |= {"parameters": next(iter(runs.values())).params, "macs": macs(build_model(network)),
+                "reported": reported,
+                "reached": None if reported is None else sum(low >= reported for low in last5_minima(runs))}
+    return rows
+
+
+def split_rows(peer_groups, reference):
+    """Per peer, the two parts of its difference from the book's network (reference, {key: History}, under the
+    book's recipe): the recipe's (the peer under the book's recipe minus under its own) and the network's (the peer
+    minus reference, both under the book's recipe), each the difference of mean last-5 minima with its 95 % Welch
+    interval and the verdict it earns."""
+    rows = []
+    for peer, own in peer_groups["own"].items():
+        book = peer_groups["book"][peer]
+        recipe, network = compare_runs(book, own), compare_runs(book, reference)
+        rows.append({"seed_group": peer, "recipe_part": (recipe["diff"], recipe["low"], recipe["high"]),
+                     "recipe_verdict": verdict(recipe, "higher", "lower", "not resolved"),
+                     "network_part": (network["diff"], network["low"], network["high"]),
+                     "network_verdict": verdict(network, "higher", "lower", "not resolved")})
+    return rows
+
+
+def names_text(names):
+    """Names as one phrase: "none", "`A`", "`A` and `B`", "`A`, `B` and `C`"."""
+    names = [f"`{name}`" for name in names]
+    return "none" if not names else names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def side_by_side_texts(peer_groups, reference_name, reference, reliable=(9, 10)):
+    """The Analysis' words, keyed as the chapter glues them: which peers meet the target reliably under their own
+    recipe (at least reliable[0] of reliable[1] seeds), which sometimes and which never; for each peer the recipe's
+    and the network's part in words (split_rows); and which peers each part lifts, lowers or leaves unresolved."""
+    counts = {peer: (met_on_accuracy(runs), len(runs)) for peer, runs in peer_groups["own"].items()}
+    k, n = reliable
+    texts = {"reliable": names_text([p for p, (met, of) in counts.items() if met * n >= k * of]),
+             "sometimes": names_text([p for p, (met, of) in counts.items() if 0 < met and met * n < k * of]),
+             "never": names_text([p for p, (met, _) in counts.items() if met == 0])}
+    parts = {"recipe": {}, "network": {}}
+    for peer, own in peer_groups["own"].items():
+        book = peer_groups["book"][peer]
+        for part, comparison, words in (
+                ("recipe", compare_runs(book, own), ("higher under the book's recipe",
+                                                     "lower under the book's recipe", "not resolved")),
+                ("network", compare_runs(book, reference), (f"above `{reference_name}`",
+                                                            f"below `{reference_name}`", "not resolved"))):
+            texts[f"{peer}_{part}"] = comparison_text(comparison, *words)
+            parts[part].setdefault(verdict(comparison, "higher", "lower", "same"), []).append(peer)
+    texts["reached"] = "; ".join(
+        f"`{peer}` {sum(low >= reported_lowest(peer) for low in last5_minima(runs))}/{len(runs)} "
+        f"(its write-up: {reported_lowest(peer):.2f} %)"
+        for peer, runs in peer_groups["own"].items() if reported_lowest(peer) is not None) or "none"
+    for part, groups in parts.items():
+        for way in ("higher", "lower", "same"):
+            texts[f"{part}_{way}"] = names_text(groups.get(way, []))
+    return texts
+
+
+def training_hours(groups):
+    """The hours of training (evaluation left out) recorded by every run of groups ({name: {key: History}})."""
+    return sum(sum(history.column("seconds")) for runs in groups.values() for history in runs.values()) / 3600
+
+
+def plot_side_by_side(own, book, ours):
+    """The lowest test accuracy of the last 5 epochs of every seed, one column per network in order of parameters
+    (the count beneath each name; the peers' counts lie too close together for a scale to part them): each peer's
+    seeds under its own recipe (own, {peer: {key: History}}; circles, left) and under the book's (book; triangles,
+    right), this book's networks (ours, {label: {key: History}}; squares), each group's mean with its 95 % interval
+    where it has two seeds or more, and each write-up's own lowest reported epoch (open diamonds)."""
+    import matplotlib.pyplot as plt
+
+    params = {name: next(iter(runs.values())).params for name, runs in {**own, **book, **ours}.items()}
+    columns = sorted(params, key=params.get)
+    fig, ax = plt.subplots(figsize=(2 + 1.3 * len(columns), 4.5))
+    for groups, marker, dodge, colour, label in ((own, "o", -0.18, "C0", "own recipe"),
+                                                 (book, "^", 0.18, "C1", "the book's recipe"),
+                                                 (ours, "s", 0.0, "k", "a network of this book")):
+        for name, runs in groups.items():
+            x, lows = columns.index(name) + dodge, last5_minima(runs)
+            ax.plot([x] * len(lows), lows, marker, color=colour, alpha=0.5, ms=5, label=label)
+            label = None  # one legend entry per kind
+            if len(lows) > 1:
+                mean, low, high = mean_interval(lows)
+                ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], fmt="_", color=colour, capsize=4, ms=14)
+    label = "its write-up's lowest reported epoch"
+    for name in columns:
+        if reported_lowest(name) is not None:
+            ax.plot(columns.index(name), reported_lowest(name), "D", mfc="none", color="C3", ms=8, label=label)
+            label = None
+    ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
+    over = [i for i, name in enumerate(columns) if params[name] >= TARGET_PARAMS]
+    if over:
+        ax.axvline(over[0] - 0.5, color="C3", ls="-.", lw=1, label=f"{TARGET_PARAMS:,} parameters")
+    ax.set_xticks(range(len(columns)), [f"{name}\n{params[name]:,}" for name in columns])
+    ax.set(xlim=(-0.6, len(columns) - 0.4), ylabel="lowest test accuracy of the last 5 epochs (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig
