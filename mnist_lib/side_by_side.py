@@ -80,8 +80,7 @@ def split_rows(peer_groups, reference):
 
 
 def names_text(names):
-    """Names as one phrase: "none", "`A`", "`A` and `B`", "`A`, `B` and `C`"."""
-    names = [f"`{name}`" for name in names]
+    """Names as one phrase, for glued text (which shows no Markdown): "none", "A", "A and B", "A, B and C"."""
     return "none" if not names else names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -100,12 +99,12 @@ def side_by_side_texts(peer_groups, reference_name, reference, reliable=(9, 10))
         for part, comparison, words in (
                 ("recipe", compare_runs(book, own), ("higher under the book's recipe",
                                                      "lower under the book's recipe", "not resolved")),
-                ("network", compare_runs(book, reference), (f"above `{reference_name}`",
-                                                            f"below `{reference_name}`", "not resolved"))):
+                ("network", compare_runs(book, reference), (f"above {reference_name}",
+                                                            f"below {reference_name}", "not resolved"))):
             texts[f"{peer}_{part}"] = comparison_text(comparison, *words)
             parts[part].setdefault(verdict(comparison, "higher", "lower", "same"), []).append(peer)
     texts["reached"] = "; ".join(
-        f"`{peer}` {sum(low >= reported_lowest(peer) for low in last5_minima(runs))}/{len(runs)} "
+        f"{peer} {sum(low >= reported_lowest(peer) for low in last5_minima(runs))}/{len(runs)} "
         f"(its write-up: {reported_lowest(peer):.2f} %)"
         for peer, runs in peer_groups["own"].items() if reported_lowest(peer) is not None) or "none"
     for part, groups in parts.items():

@@ -58,16 +58,16 @@ def test_the_words_follow_the_counts_and_the_comparisons():
               "book": {"Peer_A": runs(7864, 99.44, 99.46, 99.45), "Peer_C": runs(7884, 99.30, 99.31, 99.29),
                        "Peer_E": runs(7901, 99.40, 99.41, 99.39)}}
     texts = side_by_side_texts(groups, "Model_6", runs(7298, 99.45, 99.43, 99.44))
-    assert (texts["reliable"], texts["sometimes"], texts["never"]) == ("`Peer_A`", "`Peer_C`", "`Peer_E`")
-    assert texts["recipe_higher"] == "`Peer_E`" and texts["recipe_same"] == "`Peer_A` and `Peer_C`"
-    assert texts["network_lower"] == "`Peer_C` and `Peer_E`" and texts["network_higher"] == "none"
+    assert (texts["reliable"], texts["sometimes"], texts["never"]) == ("Peer_A", "Peer_C", "Peer_E")
+    assert texts["recipe_higher"] == "Peer_E" and texts["recipe_same"] == "Peer_A and Peer_C"
+    assert texts["network_lower"] == "Peer_C and Peer_E" and texts["network_higher"] == "none"
     assert texts["Peer_E_recipe"].startswith("higher under the book's recipe (+0.08 points, 95 % interval")
-    assert texts["Peer_C_network"].startswith("below `Model_6` (-0.14 points")
+    assert texts["Peer_C_network"].startswith("below Model_6 (-0.14 points")
 
 
 def test_names_read_as_a_phrase():
     assert [names_text(names) for names in ([], ["A"], ["A", "B"], ["A", "B", "C"])] == [
-        "none", "`A`", "`A` and `B`", "`A`, `B` and `C`"]
+        "none", "A", "A and B", "A, B and C"]
 
 
 def test_training_hours_add_every_epoch_of_every_run():
