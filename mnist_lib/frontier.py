@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats as scipy_stats
 
-from .report import compare_runs, comparison_text, last5_minima, met_count, met_text
+from .report import compare_runs, comparison_text, last5_minima, mean_interval_text, met_count, met_text
 from .runs import fit_seeds
 from .stats import LEVEL, mean_interval
 from .target import TARGET_ACCURACY, TARGET_PARAMS
@@ -149,7 +149,7 @@ def crossing_text(point, low, high):
 
 def interval_text(row):
     """A row's mean last-5 minimum with its 95 % interval: "99.42 % (95 % interval 99.36-99.47)"."""
-    return "{:.2f} % (95 % interval {:.2f}-{:.2f})".format(row["last5_min_mean"], *row["last5_min_interval"])
+    return mean_interval_text(row["last5_min_mean"], *row["last5_min_interval"])
 
 
 def frontier_texts(rows, fit):

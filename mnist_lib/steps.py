@@ -4,7 +4,7 @@ import statistics
 from dataclasses import replace
 from pathlib import Path
 
-from .report import last5_minima, met_text
+from .report import last5_minima, mean_interval_text, met_text
 from .runs import fit_seeds
 from .stats import mean_interval
 from .target import summarise
@@ -28,9 +28,8 @@ def step_texts(runs):
     evaluation accuracy, means over the seeds."""
     texts = {}
     for split, histories in runs.items():
-        mean, low, high = mean_interval(last5_minima(histories))
         summaries = [summarise(history) for history in histories.values()]
-        texts |= {f"{split}_last5": f"{mean:.2f} % (95 % interval {low:.2f}-{high:.2f})",
+        texts |= {f"{split}_last5": mean_interval_text(*mean_interval(last5_minima(histories))),
                   f"{split}_met": met_text(histories),
                   f"{split}_best_train": f"{statistics.mean(s['best_train'] for s in summaries):.2f} %",
                   f"{split}_best_test": f"{statistics.mean(s['best_test'] for s in summaries):.2f} %"}
