@@ -4,11 +4,11 @@ network's part (one recipe, two networks)."""
 from dataclasses import replace
 from pathlib import Path
 
-from .anatomy import macs
 from .config import RunConfig
 from .models import build_model, count_parameters
 from .peers import PEER_RECIPES, recipe_text, reported_lowest
-from .report import compare_runs, comparison_text, last5_minima, model_costs, seed_group_rows
+from .report import (compare_runs, comparison_text, last5_minima, met_on_accuracy, model_costs,
+                     seed_group_rows)
 from .runs import fit_runs
 from .stats import mean_interval, verdict
 from .target import TARGET_ACCURACY, TARGET_PARAMS
@@ -39,10 +39,21 @@ def recipe_rows(peers):
              "recipe": recipe_text(PEER_RECIPES[peer])} for peer in peers]
 
 
-def met_on_accuracy(runs):
-    """How many of runs ({key: History}) hold TARGET_ACCURACY over their last 5 epochs, whatever their parameters:
-    the target's count for a network under the budget, and the same test for one made for a larger budget."""
-    return sum(low >= TARGET_ACCURACY for low in last5_minima(runs))
+def reached(peer, runs):
+    """How many of a peer's runs ({key: History}) reach, over their last 5 epochs, the lowest figure its write-up
+    reports; None for a peer whose write-up reports none."""
+    figure = reported_lowest(peer)
+    return None if figure is None else met_on_accuracy(runs, figure)
+
+
+def parts(peer_groups, reference):
+    """{peer: {"recipe": comparison, "network": comparison}}: the two parts of each peer's difference from the book's
+    network (reference, {key: History}, under the book's recipe), each compare_runs' Welch difference of mean last-5
+    minima: the recipe's (the peer under the book's recipe minus under its own) and the network's (the peer minus
+    reference, both under the book's recipe)."""
+    return {peer: {"recipe": compare_runs(peer_groups["book"][peer], own),
+                   "network": compare_runs(peer_groups["book"][peer], reference)}
+            for peer, own in peer_groups["own"].items()}
 
 
 def side_by_side_rows(peer_groups, ours):
@@ -56,26 +67,23 @@ def side_by_side_rows(peer_groups, ours):
     over = [key for key, (_, runs) in named.items() if next(iter(runs.values())).params >= TARGET_PARAMS]
     rows = seed_group_rows({key: runs for key, (_, runs) in named.items()}, accuracy_only=over)
     for row, (network, runs) in zip(rows, named.values()):
-        reported = reported_lowest(network) if row["seed_group"].endswith("own recipe") else None
-        row |= {"parameters": next(iter(runs.values())).params, "macs": macs(build_model(network)),
-                "reported": reported,
-                "reached": None if reported is None else sum(low >= reported for low in last5_minima(runs))}
+        own = row["seed_group"].endswith("own recipe")  # a write-up's run used its own recipe
+        row |= {"parameters": next(iter(runs.values())).params, "macs": model_costs(network)["macs"],
+                "reported": reported_lowest(network) if own else None,
+                "reached": reached(network, runs) if own else None}
     return rows
 
 
 def split_rows(peer_groups, reference):
-    """Per peer, the two parts of its difference from the book's network (reference, {key: History}, under the
-    book's recipe): the recipe's (the peer under the book's recipe minus under its own) and the network's (the peer
-    minus reference, both under the book's recipe), each the difference of mean last-5 minima with its 95 % Welch
-    interval and the verdict it earns."""
+    """Per peer, the two parts of its difference from the book's network (parts), each as the difference with its
+    95 % Welch interval and the verdict it earns."""
     rows = []
-    for peer, own in peer_groups["own"].items():
-        book = peer_groups["book"][peer]
-        recipe, network = compare_runs(book, own), compare_runs(book, reference)
-        rows.append({"seed_group": peer, "recipe_part": (recipe["diff"], recipe["low"], recipe["high"]),
-                     "recipe_verdict": verdict(recipe, "higher", "lower", "not resolved"),
-                     "network_part": (network["diff"], network["low"], network["high"]),
-                     "network_verdict": verdict(network, "higher", "lower", "not resolved")})
+    for peer, both in parts(peer_groups, reference).items():
+        row = {"seed_group": peer}
+        for part, comparison in both.items():
+            row[f"{part}_part"] = (comparison["diff"], comparison["low"], comparison["high"])
+            row[f"{part}_verdict"] = verdict(comparison, "higher", "lower", "not resolved")
+        rows.append(row)
     return rows
 
 
@@ -93,21 +101,17 @@ def side_by_side_texts(peer_groups, reference_name, reference, reliable=(9, 10))
     texts = {"reliable": names_text([p for p, (met, of) in counts.items() if met * n >= k * of]),
              "sometimes": names_text([p for p, (met, of) in counts.items() if 0 < met and met * n < k * of]),
              "never": names_text([p for p, (met, _) in counts.items() if met == 0])}
-    parts = {"recipe": {}, "network": {}}
-    for peer, own in peer_groups["own"].items():
-        book = peer_groups["book"][peer]
-        for part, comparison, words in (
-                ("recipe", compare_runs(book, own), ("higher under the book's recipe",
-                                                     "lower under the book's recipe", "not resolved")),
-                ("network", compare_runs(book, reference), (f"above {reference_name}",
-                                                            f"below {reference_name}", "not resolved"))):
-            texts[f"{peer}_{part}"] = comparison_text(comparison, *words)
-            parts[part].setdefault(verdict(comparison, "higher", "lower", "same"), []).append(peer)
+    words = {"recipe": ("higher under the book's recipe", "lower under the book's recipe", "not resolved"),
+             "network": (f"above {reference_name}", f"below {reference_name}", "not resolved")}
+    ways = {"recipe": {}, "network": {}}
+    for peer, both in parts(peer_groups, reference).items():
+        for part, comparison in both.items():
+            texts[f"{peer}_{part}"] = comparison_text(comparison, *words[part])
+            ways[part].setdefault(verdict(comparison, "higher", "lower", "same"), []).append(peer)
     texts["reached"] = "; ".join(
-        f"{peer} {sum(low >= reported_lowest(peer) for low in last5_minima(runs))}/{len(runs)} "
-        f"(its write-up: {reported_lowest(peer):.2f} %)"
+        f"{peer} {reached(peer, runs)}/{len(runs)} (its write-up: {reported_lowest(peer):.2f} %)"
         for peer, runs in peer_groups["own"].items() if reported_lowest(peer) is not None) or "none"
-    for part, groups in parts.items():
+    for part, groups in ways.items():
         for way in ("higher", "lower", "same"):
             texts[f"{part}_{way}"] = names_text(groups.get(way, []))
     return texts
