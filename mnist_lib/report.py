@@ -187,10 +187,10 @@ def met_on_accuracy(runs, accuracy=TARGET_ACCURACY):
     return sum(low >= accuracy for low in last5_minima(runs))
 
 
-def met_text(runs):
-    """How many of runs ({key: History}) met the target, with the 95 % Wilson interval of that share:
-    "9/10 (95 % interval 60-98 %)"."""
-    met = met_count(runs)
+def met_text(runs, accuracy_only=False):
+    """How many of runs ({key: History}) met the target (with accuracy_only, its accuracy alone: met_on_accuracy),
+    with the 95 % Wilson interval of that share: "9/10 (95 % interval 60-98 %)"."""
+    met = met_on_accuracy(runs) if accuracy_only else met_count(runs)
     low, high = wilson(met, len(runs))
     return f"{met}/{len(runs)} (95 % interval {100 * low:.0f}-{100 * high:.0f} %)"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from .config import RunConfig
 from .models import build_model, count_parameters
 from .peers import PEER_RECIPES, recipe_text, reported_lowest
-from .report import (compare_runs, comparison_text, last5_minima, met_on_accuracy, model_costs,
+from .report import (compare_runs, comparison_text, last5_minima, met_on_accuracy, met_text, model_costs,
                      seed_group_rows)
 from .runs import fit_runs
 from .stats import mean_interval, verdict
@@ -56,6 +56,12 @@ def parts(peer_groups, reference):
             for peer, own in peer_groups["own"].items()}
 
 
+def over_budget(runs):
+    """Whether the network of runs ({key: History}) has TARGET_PARAMS parameters or more: made for a larger budget,
+    so counted on accuracy alone."""
+    return next(iter(runs.values())).params >= TARGET_PARAMS
+
+
 def side_by_side_rows(peer_groups, ours):
     """One row per group of runs: each peer under its own recipe and under the book's (peer_groups, peer_runs'
     dict), then this book's networks under the book's recipe (ours, {name: {key: History}}); with the network's
@@ -64,7 +70,7 @@ def side_by_side_rows(peer_groups, ours):
     named = {f"{peer}, {'own recipe' if kind == 'own' else 'book recipe'}": (peer, runs)
              for peer in peer_groups["own"] for kind in RECIPES for runs in [peer_groups[kind][peer]]}
     named |= {f"{name}, book recipe": (name, runs) for name, runs in ours.items()}
-    over = [key for key, (_, runs) in named.items() if next(iter(runs.values())).params >= TARGET_PARAMS]
+    over = [key for key, (_, runs) in named.items() if over_budget(runs)]
     rows = seed_group_rows({key: runs for key, (_, runs) in named.items()}, accuracy_only=over)
     for row, (network, runs) in zip(rows, named.values()):
         own = row["seed_group"].endswith("own recipe")  # a write-up's run used its own recipe
@@ -95,7 +101,8 @@ def names_text(names):
 def side_by_side_texts(peer_groups, reference_name, reference, reliable=(9, 10)):
     """The Analysis' words, keyed as the chapter glues them: which peers meet the target reliably under their own
     recipe (at least reliable[0] of reliable[1] seeds), which sometimes and which never; for each peer the recipe's
-    and the network's part in words (split_rows); and which peers each part lifts, lowers or leaves unresolved."""
+    and the network's part in words (split_rows); and which peers each part lifts, lowers or leaves unresolved;
+    and "<peer>_<own|book>_met", each group's met_text, on accuracy alone for a peer over the budget."""
     counts = {peer: (met_on_accuracy(runs), len(runs)) for peer, runs in peer_groups["own"].items()}
     k, n = reliable
     texts = {"reliable": names_text([p for p, (met, of) in counts.items() if met * n >= k * of]),
@@ -111,6 +118,9 @@ def side_by_side_texts(peer_groups, reference_name, reference, reliable=(9, 10))
     texts["reached"] = "; ".join(
         f"{peer} {reached(peer, runs)}/{len(runs)} (its write-up: {reported_lowest(peer):.2f} %)"
         for peer, runs in peer_groups["own"].items() if reported_lowest(peer) is not None) or "none"
+    for kind, groups in peer_groups.items():
+        for peer, runs in groups.items():
+            texts[f"{peer}_{kind}_met"] = met_text(runs, accuracy_only=over_budget(runs))
     for part, groups in ways.items():
         for way in ("higher", "lower", "same"):
             texts[f"{part}_{way}"] = names_text(groups.get(way, []))

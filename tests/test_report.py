@@ -148,6 +148,12 @@ def test_the_met_count_reads_with_its_wilson_interval():
     assert report.met_text(runs) == "9/10 (95 % interval 60-98 %)"
 
 
+def test_a_count_on_accuracy_alone_ignores_the_parameter_budget():
+    runs = {seed: history([low] * 15, params=9904) for seed, low in enumerate([99.5, 99.5, 99.3], 1)}
+    assert report.met_text(runs).startswith("0/3 (")
+    assert report.met_text(runs, accuracy_only=True).startswith("2/3 (")
+
+
 def test_a_group_over_the_budget_meets_the_target_on_accuracy_alone_only_when_named():
     runs = {seed: history([low] * 15, params=9904) for seed, low in ((1, 99.5), (2, 99.3), (3, 99.4))}
     assert seed_group_rows({"big": runs})[0]["met_of"] == (0, 3)

@@ -63,6 +63,13 @@ def test_the_words_follow_the_counts_and_the_comparisons():
     assert texts["network_lower"] == "Peer_C and Peer_E" and texts["network_higher"] == "none"
     assert texts["Peer_E_recipe"].startswith("higher under the book's recipe (+0.08 points, 95 % interval")
     assert texts["Peer_C_network"].startswith("below Model_6 (-0.14 points")
+    assert texts["Peer_A_own_met"].startswith("9/10 (") and texts["Peer_C_book_met"].startswith("0/3 (")
+
+
+def test_a_peer_over_the_budget_reads_as_met_on_accuracy_alone():
+    groups = {"own": {"Peer_B": runs(9904, 99.45, 99.30)}, "book": {"Peer_B": runs(9904, 99.50, 99.46)}}
+    texts = side_by_side_texts(groups, "Model_6", runs(7298, 99.45, 99.43))
+    assert texts["Peer_B_own_met"].startswith("1/2 (") and texts["Peer_B_book_met"].startswith("2/2 (")
 
 
 def test_names_read_as_a_phrase():
