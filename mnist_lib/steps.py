@@ -4,22 +4,57 @@ import statistics
 from dataclasses import replace
 from pathlib import Path
 
+from .config import RunConfig
 from .report import last5_minima, mean_interval_text, met_text
 from .runs import fit_seeds
 from .stats import mean_interval
 from .target import summarise
 
 SEEDS = range(1, 6)  # each split's seeds; two in smoke form
+SPLITS = ("validation", "test")  # where a step is judged against its base, then where it is reported
+
+# Step 1's recipe: a fixed learning rate of 0.01, no augmentation, no weight averaging.
+START = RunConfig(model="Model_1", lr=0.01, scheduler="none", ema=0.0, rotation=0.0, translate=0.0)
+
+# Each step of the drill-down: the step whose recipe it builds on, and the one change it makes to it. Step 4's
+# dropout is not kept, so step 5 builds on step 3; step 11's recipe is the final one, RunConfig's defaults.
+CHANGES = {"01_setup": (None, {}),
+           "02_skeleton": ("01_setup", dict(model="Model_2")),
+           "03_batchnorm": ("02_skeleton", dict(model="Model_3")),
+           "04_dropout": ("03_batchnorm", dict(model="Model_4")),
+           "05_schedule": ("03_batchnorm", dict(lr=0.05, scheduler="step")),  # 0.05, a tenth of it after 8 epochs
+           "06_capacity": ("05_schedule", dict(model="Model_5")),
+           "07_augmentation": ("06_capacity", dict(rotation=7.0)),
+           "08_shifts": ("07_augmentation", dict(translate=0.1)),
+           "09_averaging": ("08_shifts", dict(ema=0.999)),
+           "10_separable": ("09_averaging", dict(model="Model_6")),
+           "11_learning_rate": ("10_separable", dict(lr=0.1))}
 
 
-def step_runs(cfg, out, chapter):
+def step_recipe(step):
+    """The RunConfig of a step of CHANGES ("08_shifts"): its base step's recipe with its one change."""
+    if step not in CHANGES:
+        raise KeyError(f"no step {step!r}; the steps are {', '.join(CHANGES)}")
+    base, change = CHANGES[step]
+    return replace(START if base is None else step_recipe(base), **change)
+
+
+def step_change(step):
+    """A step's change in words, field by field, from the recipe it builds on: "translate 0.0 → 0.1"."""
+    base, change = CHANGES[step]
+    before = START if base is None else step_recipe(base)
+    return "; ".join(f"{name} {getattr(before, name)} → {value}" for name, value in change.items()) or "none"
+
+
+def step_runs(cfg, out, chapter, splits=SPLITS):
     """{"validation": {seed: History}, "test": {seed: History}}: cfg trained once per seed on the validation split
     (in out/validation/seed_<n>) and on the full training set, scored on the test set (out/test/seed_<n>); a
-    finished run is read, not trained again. chapter (chapter.open_chapter's) gives the form and the processes."""
+    finished run is read, not trained again. splits picks fewer (a step reads only its base step's validation
+    runs). chapter (chapter.open_chapter's) gives the form and the processes."""
     seeds = range(1, 3) if chapter.smoke else SEEDS
     folder = Path(chapter.folder(out))
-    return {"validation": fit_seeds(cfg.on_validation(), seeds, folder / "validation", chapter.processes),
-            "test": fit_seeds(replace(cfg, holdout=0), seeds, folder / "test", chapter.processes)}
+    recipes = {"validation": cfg.on_validation(), "test": replace(cfg, holdout=0)}
+    return {split: fit_seeds(recipes[split], seeds, folder / split, chapter.processes) for split in splits}
 
 
 def step_texts(runs):

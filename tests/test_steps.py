@@ -2,7 +2,9 @@
 from crafted import crafted_run
 from mnist_lib import RunConfig
 from mnist_lib.chapter import Chapter
-from mnist_lib.steps import step_runs, step_texts
+import pytest
+
+from mnist_lib.steps import CHANGES, step_change, step_recipe, step_runs, step_texts
 
 
 def test_a_step_trains_its_recipe_on_both_splits_in_their_own_folders(tmp_path, data):
@@ -16,6 +18,7 @@ def test_a_step_trains_its_recipe_on_both_splits_in_their_own_folders(tmp_path, 
     assert (tmp_path / "histories" / "step" / "test" / "seed_1" / "model.pt").is_file()
     again = step_runs(cfg, "histories/step", chapter)  # finished: read, not trained again
     assert again["test"][1].epochs == runs["test"][1].epochs
+    assert list(step_runs(cfg, "histories/step", chapter, splits=("validation",))) == ["validation"]
 
 
 def test_a_steps_figures_read_as_text_per_split():
@@ -25,3 +28,20 @@ def test_a_steps_figures_read_as_text_per_split():
     assert texts["validation_last5"].startswith("99.40 % (95 % interval") and texts["validation_met"].startswith("1/2")
     assert texts["test_last5"] == "99.45 % (95 % interval 99.45-99.45)" and texts["test_met"].startswith("3/3")
     assert texts["test_best_test"] == "99.45 %" and texts["validation_best_train"] == "99.00 %"
+
+
+def test_each_step_changes_one_idea_and_the_last_is_the_final_recipe():
+    assert step_recipe("11_learning_rate") == RunConfig()
+    assert step_recipe("08_shifts") == RunConfig(model="Model_5", lr=0.05, ema=0.0)
+    assert step_recipe("05_schedule").model == "Model_3"  # step 4's dropout is not kept
+    assert step_change("08_shifts") == "translate 0.0 → 0.1"
+    assert step_change("01_setup") == "none"
+    for step, (base, change) in CHANGES.items():
+        assert base is None or list(CHANGES).index(base) < list(CHANGES).index(step)
+        assert base is None or {name for name, value in change.items()
+                                if getattr(step_recipe(base), name) != value} == set(change)
+
+
+def test_an_unknown_step_names_the_steps():
+    with pytest.raises(KeyError, match="08_shifts"):
+        step_recipe("08_separable")
