@@ -5,7 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .config import RunConfig
-from .report import last5_minima, mean_interval_text, met_text
+from .report import compare_runs, comparison_text, last5_minima, mean_interval_text, met_text
 from .runs import fit_seeds
 from .stats import mean_interval
 from .target import summarise
@@ -69,3 +69,15 @@ def step_texts(runs):
                   f"{split}_best_train": f"{statistics.mean(s['best_train'] for s in summaries):.2f} %",
                   f"{split}_best_test": f"{statistics.mean(s['best_test'] for s in summaries):.2f} %"}
     return texts
+
+
+def step_decision(validation, base, base_name, needed=False):
+    """A step's validation runs ({seed: History}) against its base step's (base), as glued text: "difference", the
+    difference of mean last-5 minima in words with its 95 % Welch interval, and "decision", what the protocol does
+    with the change: kept unless the interval resolves it lower; a change the target needs (needed: fewer
+    parameters) is kept whatever it costs."""
+    comparison = compare_runs(validation, base)
+    lower = comparison["resolved"] and comparison["diff"] < 0
+    return {"difference": comparison_text(comparison, f"higher than {base_name}'s", f"lower than {base_name}'s",
+                                          f"not resolved from {base_name}'s"),
+            "decision": "kept" if needed or not lower else "not kept"}

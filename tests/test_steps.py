@@ -4,7 +4,7 @@ from mnist_lib import RunConfig
 from mnist_lib.chapter import Chapter
 import pytest
 
-from mnist_lib.steps import CHANGES, step_change, step_recipe, step_runs, step_texts
+from mnist_lib.steps import CHANGES, step_change, step_decision, step_recipe, step_runs, step_texts
 
 
 def test_a_step_trains_its_recipe_on_both_splits_in_their_own_folders(tmp_path, data):
@@ -45,3 +45,18 @@ def test_each_step_changes_one_idea_and_the_last_is_the_final_recipe():
 def test_an_unknown_step_names_the_steps():
     with pytest.raises(KeyError, match="08_shifts"):
         step_recipe("08_separable")
+
+
+def test_a_change_is_kept_unless_the_validation_seeds_resolve_it_lower():
+    def seeds(*lows):
+        return {seed: crafted_run([99.0] * 10 + [low] * 5) for seed, low in enumerate(lows, 1)}
+
+    base = seeds(99.30, 99.32, 99.28)  # Welch: each sd 0.02, t(4) 2.776, so -0.10 +- 0.045
+    lower = step_decision(seeds(99.20, 99.22, 99.18), base, "step 3")
+    assert lower == {"difference": "lower than step 3's (-0.10 points, 95 % interval -0.15 to -0.05)",
+                     "decision": "not kept"}
+    assert step_decision(seeds(99.20, 99.22, 99.18), base, "step 3", needed=True)["decision"] == "kept"
+    unresolved = step_decision(seeds(99.36, 99.25, 99.31), base, "step 3")
+    assert unresolved["difference"].startswith("not resolved from step 3's (+0.01 points")
+    assert unresolved["decision"] == "kept"
+    assert step_decision(seeds(99.40, 99.42, 99.38), base, "step 3")["difference"].startswith("higher than")
