@@ -28,6 +28,8 @@ def test_a_steps_figures_read_as_text_per_split():
     assert texts["validation_last5"].startswith("99.40 % (95 % interval") and texts["validation_met"].startswith("1/2")
     assert texts["test_last5"] == "99.45 % (95 % interval 99.45-99.45)" and texts["test_met"].startswith("3/3")
     assert texts["test_best_test"] == "99.45 %" and texts["validation_best_train"] == "99.00 %"
+    assert texts["test_gap"] == "0.45 points below"  # the last epoch: train 99.00 %, test 99.45 %
+    assert texts["validation_seconds"] == "1.0 s"
 
 
 def test_each_step_changes_one_idea_and_the_last_is_the_final_recipe():
