@@ -60,8 +60,9 @@ def step_runs(cfg, out, chapter, splits=SPLITS):
 def step_texts(runs):
     """Each split's figures as glued text, keyed "<split>_<figure>": the lowest accuracy of the last 5 epochs (mean
     with its 95 % interval), the seeds meeting the target (with Wilson's interval), the best train and evaluation
-    accuracy, the last epoch's train accuracy against its evaluation accuracy ("0.12 points above"), and the
-    training seconds per epoch, each a mean over the seeds."""
+    accuracy, the last epoch's train accuracy against its evaluation accuracy ("0.12 points above"), how far a
+    seed's evaluation accuracy moves within its last 5 epochs (highest minus lowest), and the training seconds per
+    epoch, each a mean over the seeds."""
     texts = {}
     for split, histories in runs.items():
         summaries = [summarise(history) for history in histories.values()]
@@ -71,6 +72,8 @@ def step_texts(runs):
                   f"{split}_best_train": f"{statistics.mean(s['best_train'] for s in summaries):.2f} %",
                   f"{split}_best_test": f"{statistics.mean(s['best_test'] for s in summaries):.2f} %",
                   f"{split}_gap": f"{abs(gap):.2f} points {'above' if gap >= 0 else 'below'}",
+                  f"{split}_range": f"{statistics.mean(s['last5_max'] - s['last5_min'] for s in summaries):.2f} "
+                                    "points",
                   f"{split}_seconds": f"{statistics.mean(s['seconds_per_epoch'] for s in summaries):.1f} s"}
     return texts
 

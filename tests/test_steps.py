@@ -30,6 +30,10 @@ def test_a_steps_figures_read_as_text_per_split():
     assert texts["test_best_test"] == "99.45 %" and texts["validation_best_train"] == "99.00 %"
     assert texts["test_gap"] == "0.45 points below"  # the last epoch: train 99.00 %, test 99.45 %
     assert texts["validation_seconds"] == "1.0 s"
+    assert texts["test_range"] == "0.00 points"
+    moving = step_texts({"moving": {seed: crafted_run([99.0] * 10 + [99.3, 99.5, 99.4, 99.4, 99.4])
+                                    for seed in (1, 2)}})
+    assert moving["moving_range"] == "0.20 points" and moving["moving_last5"].startswith("99.30 %")
 
 
 def test_each_step_changes_one_idea_and_the_last_is_the_final_recipe():
