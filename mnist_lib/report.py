@@ -20,11 +20,11 @@ DIFFERENCE = "{:+.2f} ({:+.2f} to {:+.2f})"
 LABELS = {"best_train": "best train %", "best_test": "best test %", "last5_mean": "last-5 mean %",
           "last5_min": "last-5 min %", "first_at": f"first epoch ≥ {TARGET_ACCURACY:.2f} %", "met": "target met",
           "seconds_per_epoch": "s / epoch", "macs": "MACs", "receptive_field": "RF",
-          "seed_group": "runs", "met_of": "met", "met_interval": "met 95 % interval",
+          "seed_group": "runs", "met_of": "met", "met_interval": "met, 95 % interval",
           "last5_min_mean": "last-5 min mean %", "last5_min_interval": "95 % interval", "lowest": "lowest %",
           "highest": "highest %", "true_digit": "true digit", "read_as": "read as", "misread_share": "misread %",
           "ratio_range": "ratio, lowest-highest turn", "best_train_mean": "best train % (mean)",
-          "best_test_mean": "best test % (mean)", "difference": "difference, points (95 % interval)",
+          "best_test_mean": "best test or held-out % (mean)", "difference": "difference, points (95 % interval)",
           "reported": "write-up's lowest %", "reached": "seeds at or above it",
           "recipe_part": "book recipe − own, points (95 % interval)", "recipe_verdict": "recipe's part",
           "network_part": "peer − the book's network, book recipe, points (95 % interval)",
@@ -32,7 +32,7 @@ LABELS = {"best_train": "best train %", "best_test": "best test %", "last5_mean"
 
 # The format string of each key; a tuple fills the fields of its format. Any other value is shown with str().
 FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_test": PERCENT, "last5_mean": PERCENT,
-           "last5_min": PERCENT, "seconds_per_epoch": "{:.1f}", "met_of": "{}/{}", "met_interval": INTERVAL,
+           "last5_min": PERCENT, "seconds_per_epoch": "{:.1f}", "met_of": "{}/{}", "met_interval": "{:.0f}-{:.0f} %",
            "last5_min_mean": PERCENT, "last5_min_interval": INTERVAL, "lowest": PERCENT, "highest": PERCENT,
            "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}",
            "best_train_mean": PERCENT, "best_test_mean": PERCENT, "difference": DIFFERENCE,
@@ -158,7 +158,7 @@ def misread_rows(labels, preds):
 
 def seed_group_rows(groups, accuracy_only=()):
     """One row per group of runs ({name: {key: History}}): seeds, how many met the target (met, seeds) with its 95 %
-    Wilson interval, the lowest accuracy of the last 5 epochs (its mean over seeds with the 95 % interval, lowest
+    Wilson interval (in %), the lowest accuracy of the last 5 epochs (its mean over seeds with the 95 % interval, lowest
     and highest), and the best train and test accuracy, each a mean over seeds. The groups named in accuracy_only
     meet the target on its accuracy alone, whatever their parameters (a published network made for a larger
     budget)."""
@@ -169,7 +169,7 @@ def seed_group_rows(groups, accuracy_only=()):
         met = met_on_accuracy(runs) if name in accuracy_only else met_count(runs)
         mean, low, high = mean_interval(lows)
         rows.append({"seed_group": name, "seeds": len(lows), "met_of": (met, len(lows)),
-                     "met_interval": wilson(met, len(lows)), "last5_min_mean": mean, "last5_min_interval": (low, high),
+                     "met_interval": tuple(100 * share for share in wilson(met, len(lows))), "last5_min_mean": mean, "last5_min_interval": (low, high),
                      "lowest": min(lows), "highest": max(lows),
                      "best_train_mean": statistics.mean(s["best_train"] for s in summaries),
                      "best_test_mean": statistics.mean(s["best_test"] for s in summaries)})

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: the same in a terminal, a notebook and a rendered page
 
 from .history import finished_history
 from .train import fit

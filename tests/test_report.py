@@ -105,11 +105,11 @@ def test_markdown_table_formats_values_and_marks_missing_ones():
 
 
 def test_cells_take_labels_and_formats_from_the_maps_unless_a_table_overrides_them():
-    row = {"last5_min_mean": 99.4123, "met_of": (2, 3), "met_interval": (0.2077, 0.9385), "met": False,
+    row = {"last5_min_mean": 99.4123, "met_of": (2, 3), "met_interval": (20.77, 93.85), "met": False,
            "parameters": 12345, "rf": 11}
     headers, [cells] = table_cells([row])
-    assert headers == ["last-5 min mean %", "met", "met 95 % interval", "target met", "parameters", "rf"]
-    assert cells == ["99.41", "2/3", "0.21-0.94", "no", "12,345", "11"]  # rf: another module's key, as it is
+    assert headers == ["last-5 min mean %", "met", "met, 95 % interval", "target met", "parameters", "rf"]
+    assert cells == ["99.41", "2/3", "21-94 %", "no", "12,345", "11"]  # rf: another module's key, as it is
     assert table_cells([row], ["last5_min_mean"], {"last5_min_mean": "{:.3f}"}) == (["last-5 min mean %"],
                                                                                      [["99.412"]])
 
@@ -132,14 +132,15 @@ def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
     rows = seed_group_rows({"a": runs})
     row = rows[0]
     assert (row["seed_group"], row["seeds"], row["met_of"]) == ("a", 3, (2, 3))
-    assert row["met_interval"] == (pytest.approx(0.2077, abs=1e-4), pytest.approx(0.9385, abs=1e-4))
+    assert row["met_interval"] == (pytest.approx(20.77, abs=1e-2), pytest.approx(93.85, abs=1e-2))
     # mean 99.4, stdev 0.1, t(0.975, 2) = 4.303: 99.4 +- 0.248
     assert row["last5_min_mean"] == pytest.approx(99.4)
     assert row["last5_min_interval"] == (pytest.approx(99.152, abs=1e-3), pytest.approx(99.648, abs=1e-3))
     assert (row["lowest"], row["highest"]) == (99.3, 99.5)
-    assert table_cells(rows) == (["runs", "seeds", "met", "met 95 % interval", "last-5 min mean %", "95 % interval",
-                                  "lowest %", "highest %", "best train % (mean)", "best test % (mean)"],
-                                 [["a", "3", "2/3", "0.21-0.94", "99.40", "99.15-99.65", "99.30", "99.50", "99.00",
+    assert table_cells(rows) == (["runs", "seeds", "met", "met, 95 % interval", "last-5 min mean %",
+                                  "95 % interval", "lowest %", "highest %", "best train % (mean)",
+                                  "best test or held-out % (mean)"],
+                                 [["a", "3", "2/3", "21-94 %", "99.40", "99.15-99.65", "99.30", "99.50", "99.00",
                                    "99.40"]])
 
 
