@@ -246,6 +246,26 @@ def test_smallest_reliable_page_follows_the_committed_runs(site):
             break
 
 
+def test_peers_page_counts_the_committed_seeds(site):
+    """Recomputed from the histories alone: each published network's seeds whose last five test accuracies all
+    reach the bar, under its own recipe (seeds 1-10) and under the book's (seeds 1-5), as the Results table prints
+    them, and the networks it names as meeting the target for nine seeds in ten."""
+    text = re.sub(r" ([,:;.])", r"\1", " ".join(" ".join(read_page(site, "14_peers").text).split()))
+    reliable = []
+    for peer in ("Peer_A", "Peer_B", "Peer_C", "Peer_D", "Peer_E"):
+        counts = []
+        for recipe, seeds in (("own", 10), ("book", 5)):
+            runs = [History.load(ROOT / "book" / "histories" / "14_peers" / peer / recipe / f"seed_{seed}" /
+                                 "history.json") for seed in range(1, seeds + 1)]
+            assert all(len(run.epochs) == 15 and run.meta["config"]["holdout"] == 0 for run in runs)
+            counts.append(sum(summarise(run)["last5_min"] >= TARGET_ACCURACY for run in runs))
+        assert re.search(rf"{peer}(?: \(accuracy alone\))?, own recipe / book recipe {counts[0]}/10 "
+                         rf"\(95 % interval \d+-\d+ %\) / {counts[1]}/5 ", text), peer
+        reliable += [peer] if counts[0] >= 9 else []
+    names = " and ".join(reliable) if len(reliable) < 3 else ", ".join(reliable[:-1]) + " and " + reliable[-1]
+    assert f"for at least 9 of 10 seeds under their own recipe {names or 'none'} " in text
+
+
 def test_introduction_shows_the_steps_table(site):
     text = " ".join(read_page(site, "intro").text)
     assert "last-5 min %" in text and "7 augmentation" in text
