@@ -21,14 +21,15 @@ LABELS = {"best_train": "best train %", "best_test": "best test %", "last5_mean"
           "last5_min": "last-5 min %", "first_at": f"first epoch ≥ {TARGET_ACCURACY:.2f} %", "met": "target met",
           "seconds_per_epoch": "s / epoch", "macs": "MACs", "receptive_field": "RF",
           "seed_group": "runs", "met_of": "met", "met_interval": "met, 95 % interval",
-          "last5_min_mean": "last-5 min mean %", "last5_min_interval": "95 % interval", "lowest": "lowest %",
-          "highest": "highest %", "true_digit": "true digit", "read_as": "read as", "misread_share": "misread %",
+          "last5_min_mean": "last-5 min mean %", "last5_min_interval": "95 % interval", "lowest": "lowest seed %",
+          "highest": "highest seed %", "true_digit": "true digit", "read_as": "read as", "misread_share": "misread %",
           "ratio_range": "ratio, lowest-highest turn", "best_train_mean": "best train % (mean)",
           "best_test_mean": "best test or held-out % (mean)", "difference": "difference, points (95 % interval)",
           "reported": "write-up's lowest %", "reached": "seeds at or above it",
           "recipe_part": "book recipe − own, points (95 % interval)", "recipe_verdict": "recipe's part",
           "network_part": "peer − the book's network, book recipe, points (95 % interval)",
-          "network_verdict": "network's part"}
+          "network_verdict": "network's part",
+          "total_part": "own recipe − the book's network, points (95 % interval)", "total_verdict": "in all"}
 
 # The format string of each key; a tuple fills the fields of its format. Any other value is shown with str().
 FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_test": PERCENT, "last5_mean": PERCENT,
@@ -36,7 +37,8 @@ FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_te
            "last5_min_mean": PERCENT, "last5_min_interval": INTERVAL, "lowest": PERCENT, "highest": PERCENT,
            "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}",
            "best_train_mean": PERCENT, "best_test_mean": PERCENT, "difference": DIFFERENCE,
-           "reported": PERCENT, "recipe_part": DIFFERENCE, "network_part": DIFFERENCE}
+           "reported": PERCENT, "recipe_part": DIFFERENCE, "network_part": DIFFERENCE,
+           "total_part": DIFFERENCE}
 
 # The columns each kind of table picks from run_row's rows, in the order the reader sees them.
 STEP_COLUMNS = ("run", "model", "parameters", "macs", "receptive_field", "epochs", "best_train", "best_test",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .config import RunConfig
 from .models import build_model, count_parameters
-from .peers import PEER_RECIPES, recipe_text, reported_lowest
+from .peers import PEER_RECIPES, REPORTED, recipe_text, reported_lowest
 from .report import (compare_runs, comparison_text, last5_minima, met_on_accuracy, met_text, model_costs,
                      seed_group_rows)
 from .runs import fit_runs
@@ -40,18 +40,24 @@ def recipe_rows(peers):
 
 
 def reached(peer, runs):
-    """How many of a peer's runs ({key: History}) reach, over their last 5 epochs, the lowest figure its write-up
-    reports; None for a peer whose write-up reports none."""
-    figure = reported_lowest(peer)
-    return None if figure is None else met_on_accuracy(runs, figure)
+    """How many of a peer's runs ({key: History}) reach the lowest figure its write-up reports over as many last
+    epochs as the write-up gives (REPORTED: five, three or the final one), like for like; None for a peer whose
+    write-up reports none."""
+    reported = REPORTED.get(peer)
+    if not reported:
+        return None
+    last = len(reported["test_acc"])
+    return sum(min(history.column("test_acc")[-last:]) >= min(reported["test_acc"]) for history in runs.values())
 
 
 def parts(peer_groups, reference):
-    """{peer: {"recipe": comparison, "network": comparison}}: the two parts of each peer's difference from the book's
-    network (reference, {key: History}, under the book's recipe), each compare_runs' Welch difference of mean last-5
-    minima: the recipe's (the peer under the book's recipe minus under its own) and the network's (the peer minus
-    reference, both under the book's recipe)."""
-    return {peer: {"recipe": compare_runs(peer_groups["book"][peer], own),
+    """{peer: {"total": comparison, "recipe": comparison, "network": comparison}}: each peer's difference from the
+    book's network (reference, {key: History}, under the book's recipe) and its two parts, each compare_runs' Welch
+    difference of mean last-5 minima: in all (the peer under its own recipe minus reference), the recipe's (the peer
+    under the book's recipe minus under its own) and the network's (the peer minus reference, both under the book's
+    recipe). In means, the total is the network's part minus the recipe's."""
+    return {peer: {"total": compare_runs(own, reference),
+                   "recipe": compare_runs(peer_groups["book"][peer], own),
                    "network": compare_runs(peer_groups["book"][peer], reference)}
             for peer, own in peer_groups["own"].items()}
 
@@ -81,8 +87,8 @@ def side_by_side_rows(peer_groups, ours):
 
 
 def split_rows(peer_groups, reference):
-    """Per peer, the two parts of its difference from the book's network (parts), each as the difference with its
-    95 % Welch interval and the verdict it earns."""
+    """Per peer, its difference from the book's network in all and its two parts (parts), each as the difference
+    with its 95 % Welch interval and the verdict it earns."""
     rows = []
     for peer, both in parts(peer_groups, reference).items():
         row = {"seed_group": peer}
@@ -108,9 +114,10 @@ def side_by_side_texts(peer_groups, reference_name, reference, reliable=(9, 10))
     texts = {"reliable": names_text([p for p, (met, of) in counts.items() if met * n >= k * of]),
              "sometimes": names_text([p for p, (met, of) in counts.items() if 0 < met and met * n < k * of]),
              "never": names_text([p for p, (met, _) in counts.items() if met == 0])}
-    words = {"recipe": ("higher under the book's recipe", "lower under the book's recipe", "not resolved"),
+    words = {"total": (f"above {reference_name}", f"below {reference_name}", "not resolved"),
+             "recipe": ("higher under the book's recipe", "lower under the book's recipe", "not resolved"),
              "network": (f"above {reference_name}", f"below {reference_name}", "not resolved")}
-    ways = {"recipe": {}, "network": {}}
+    ways = {"total": {}, "recipe": {}, "network": {}}
     for peer, both in parts(peer_groups, reference).items():
         for part, comparison in both.items():
             texts[f"{peer}_{part}"] = comparison_text(comparison, *words[part])
@@ -137,7 +144,8 @@ def plot_side_by_side(own, book, ours):
     (the count beneath each name; the peers' counts lie too close together for a scale to part them): each peer's
     seeds under its own recipe (own, {peer: {key: History}}; circles, left) and under the book's (book; triangles,
     right), this book's networks (ours, {label: {key: History}}; squares), each group's mean with its 95 % interval
-    where it has two seeds or more, and each write-up's own lowest reported epoch (open diamonds)."""
+    where it has two seeds or more, and each write-up's own lowest reported epoch (open diamonds), over the epochs it
+    gives."""
     import matplotlib.pyplot as plt
 
     params = {name: next(iter(runs.values())).params for name, runs in {**own, **book, **ours}.items()}
@@ -165,6 +173,6 @@ def plot_side_by_side(own, book, ours):
     ax.set_xticks(range(len(columns)), [f"{name}\n{params[name]:,}" for name in columns])
     ax.set(xlim=(-0.6, len(columns) - 0.4), ylabel="lowest test accuracy of the last 5 epochs (%)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the seeds, covering none
     fig.tight_layout()
     return fig

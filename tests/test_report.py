@@ -138,7 +138,7 @@ def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
     assert row["last5_min_interval"] == (pytest.approx(99.152, abs=1e-3), pytest.approx(99.648, abs=1e-3))
     assert (row["lowest"], row["highest"]) == (99.3, 99.5)
     assert table_cells(rows) == (["runs", "seeds", "met", "met, 95 % interval", "last-5 min mean %",
-                                  "95 % interval", "lowest %", "highest %", "best train % (mean)",
+                                  "95 % interval", "lowest seed %", "highest seed %", "best train % (mean)",
                                   "best test or held-out % (mean)"],
                                  [["a", "3", "2/3", "21-94 %", "99.40", "99.15-99.65", "99.30", "99.50", "99.00",
                                    "99.40"]])

@@ -7,7 +7,7 @@ from mnist_lib.chapter import Chapter
 from mnist_lib.config import RunConfig
 from mnist_lib.history import History
 from mnist_lib.peers import PEER_RECIPES
-from mnist_lib.side_by_side import (names_text, peer_runs, plot_side_by_side, side_by_side_rows,
+from mnist_lib.side_by_side import (names_text, peer_runs, plot_side_by_side, reached, side_by_side_rows,
                                     side_by_side_texts, split_rows, training_hours)
 
 
@@ -50,6 +50,14 @@ def test_the_difference_splits_into_the_recipes_part_and_the_networks_part():
     assert row["recipe_part"][0] == pytest.approx(0.10) and row["recipe_part"][1] > 0
     assert row["recipe_verdict"] == "higher"
     assert row["network_part"][0] == pytest.approx(0.0) and row["network_verdict"] == "not resolved"
+    assert row["total_part"][0] == pytest.approx(-0.10) and row["total_verdict"] == "lower"  # network's - recipe's
+
+
+def test_a_write_ups_figure_is_reached_over_as_many_last_epochs_as_it_gives():
+    final_only = {seed: crafted_run([99.0] * 14 + [last], params=7901, seed=seed)
+                  for seed, last in enumerate((99.45, 99.42, 99.41), 1)}  # Peer_E's write-up gives its final epoch
+    assert reached("Peer_E", final_only) == 2
+    assert reached("Peer_A", final_only) is None  # its write-up gives no figure
 
 
 def test_the_words_follow_the_counts_and_the_comparisons():
