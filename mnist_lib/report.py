@@ -171,7 +171,8 @@ def seed_group_rows(groups, accuracy_only=()):
         met = met_on_accuracy(runs) if name in accuracy_only else met_count(runs)
         mean, low, high = mean_interval(lows)
         rows.append({"seed_group": name, "seeds": len(lows), "met_of": (met, len(lows)),
-                     "met_interval": tuple(100 * share for share in wilson(met, len(lows))), "last5_min_mean": mean, "last5_min_interval": (low, high),
+                     "met_interval": tuple(100 * share for share in wilson(met, len(lows))),
+                     "last5_min_mean": mean, "last5_min_interval": (low, high),
                      "lowest": min(lows), "highest": max(lows),
                      "best_train_mean": statistics.mean(s["best_train"] for s in summaries),
                      "best_test_mean": statistics.mean(s["best_test"] for s in summaries)})
@@ -183,10 +184,10 @@ def met_count(runs):
     return sum(summarise(history)["met"] for history in runs.values())
 
 
-def met_on_accuracy(runs, accuracy=TARGET_ACCURACY):
-    """How many of runs ({key: History}) hold accuracy over their last 5 epochs, whatever their parameters: the
-    target's count for a network under the budget, and the same test for one made for a larger budget."""
-    return sum(low >= accuracy for low in last5_minima(runs))
+def met_on_accuracy(runs):
+    """How many of runs ({key: History}) hold TARGET_ACCURACY over their last 5 epochs, whatever their parameters:
+    the target's count for a network under the budget, and the same test for one made for a larger budget."""
+    return sum(low >= TARGET_ACCURACY for low in last5_minima(runs))
 
 
 def met_text(runs, accuracy_only=False):

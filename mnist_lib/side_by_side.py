@@ -46,8 +46,8 @@ def reached(peer, runs):
     reported = REPORTED.get(peer)
     if not reported:
         return None
-    last = len(reported["test_acc"])
-    return sum(min(history.column("test_acc")[-last:]) >= min(reported["test_acc"]) for history in runs.values())
+    last, figure = len(reported["test_acc"]), reported_lowest(peer)
+    return sum(min(history.column("test_acc")[-last:]) >= figure for history in runs.values())
 
 
 def parts(peer_groups, reference):
