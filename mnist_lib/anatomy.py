@@ -2,14 +2,18 @@
 import torch
 import torch.nn as nn
 from torchinfo import summary
+from torchinfo.enums import Units
 
 INPUT_SIZE = (1, 1, 28, 28)
 
 
 def model_summary(model, depth=3):
-    """torchinfo's ModelStatistics for one 28x28 image: output shapes, parameters and multiply-adds."""
-    return summary(model, input_size=INPUT_SIZE, depth=depth, verbose=0, device="cpu",
-                   col_names=("output_size", "num_params", "mult_adds"), row_settings=("var_names",))
+    """torchinfo's ModelStatistics for one 28x28 image: output shapes, parameters and multiply-adds, its total
+    multiply-adds printed in full (torchinfo would print millions under the label "M", as if they were bytes)."""
+    stats = summary(model, input_size=INPUT_SIZE, depth=depth, verbose=0, device="cpu",
+                    col_names=("output_size", "num_params", "mult_adds"), row_settings=("var_names",))
+    stats.formatting.macs_units = Units.NONE
+    return stats
 
 
 def macs(model):

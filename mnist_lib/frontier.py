@@ -12,9 +12,8 @@ from scipy import stats as scipy_stats
 from .report import compare_runs, comparison_text, last5_minima, mean_interval_text, met_count, met_text
 from .runs import fit_seeds
 from .stats import LEVEL, mean_interval
-from .target import TARGET_ACCURACY, TARGET_PARAMS
+from .target import RELIABLE, TARGET_ACCURACY, TARGET_PARAMS
 
-RELIABLE = (9, 10)  # seeds that must meet the target, of the test seeds trained: the book's bar (chapter 9)
 JUDGED_FROM = 5  # validation seeds an idea needs before its place against the frontier is judged
 
 

@@ -9,7 +9,8 @@ from .anatomy import final_receptive_field, macs
 from .history import ran_on
 from .models import build_model
 from .stats import mean_interval, verdict, welch, wilson
-from .target import TARGET_ACCURACY, summarise
+from .config import RunConfig
+from .target import RELIABLE, TARGET_ACCURACY, summarise
 
 PERCENT = "{:.2f}"
 INTERVAL = "{:.2f}-{:.2f}"
@@ -40,18 +41,21 @@ FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_te
            "reported": PERCENT, "recipe_part": DIFFERENCE, "network_part": DIFFERENCE,
            "total_part": DIFFERENCE}
 
-# The columns each kind of table picks from run_row's rows, in the order the reader sees them.
-STEP_COLUMNS = ("run", "model", "parameters", "macs", "receptive_field", "epochs", "best_train", "best_test",
-                "last5_min", "first_at", "met", "seconds_per_epoch")
+# The labels of a table of runs scored on the validation split, where "test" would mislead.
+HELD_OUT = {"best_test": "best held-out %", "last5_min": "last-5 min held-out %",
+            "first_at": f"first epoch held-out ≥ {TARGET_ACCURACY:.2f} %"}
+
+# The columns of a table of seeds, in the order the reader sees them.
 SEED_COLUMNS = ("seed", "best_train", "best_test", "last5_min", "first_at", "met")
-CANDIDATE_COLUMNS = ("run", "parameters", "last5_mean", "last5_min")
 
 
-def table_cells(rows, columns=None, formats=None):
+def table_cells(rows, columns=None, formats=None, labels=None):
     """The headers and the display strings of rows: the given columns (all of the first row's keys by default),
-    each headed by its label and shown in its format; formats overrides FORMATS for this table."""
+    each headed by its label and shown in its format; formats and labels override FORMATS and LABELS for this
+    table."""
     columns = list(columns or rows[0])
     formats = {**FORMATS, **(formats or {})}
+    labels = {**LABELS, **(labels or {})}
 
     def cell(key, value):
         if value is None:
@@ -61,7 +65,7 @@ def table_cells(rows, columns=None, formats=None):
         fmt = formats.get(key, "{}")
         return fmt.format(*value) if isinstance(value, tuple) else fmt.format(value)
 
-    return [LABELS.get(key, key) for key in columns], [[cell(key, row[key]) for key in columns] for row in rows]
+    return [labels.get(key, key) for key in columns], [[cell(key, row[key]) for key in columns] for row in rows]
 
 
 def markdown_table(rows, columns=None, formats=None):
@@ -71,10 +75,10 @@ def markdown_table(rows, columns=None, formats=None):
     return "\n".join(lines + ["| " + " | ".join(cells) + " |" for cells in body])
 
 
-def html_table(rows, columns=None, formats=None, note=None):
+def html_table(rows, columns=None, formats=None, note=None, labels=None):
     """Rows as an HTML table (see table_cells), with a note beneath it: the form a glued table keeps when another
     page pastes it."""
-    headers, body = table_cells(rows, columns, formats)
+    headers, body = table_cells(rows, columns, formats, labels)
 
     def tr(cells, tag):
         return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
@@ -82,15 +86,6 @@ def html_table(rows, columns=None, formats=None, note=None):
     return ('<table class="table">\n<thead>' + tr(headers, "th") + "</thead>\n<tbody>\n"
             + "\n".join(tr(cells, "td") for cells in body) + "\n</tbody>\n</table>"
             + (f"\n<p>{html.escape(note)}</p>" if note else ""))
-
-
-def results_text(history):
-    """A run's Results figures as display strings, keyed as the chapters glue them."""
-    s = summarise(history)
-    return {"params": f"{s['params']:,}", "epochs": str(s["epochs"]), "best_train": f"{s['best_train']:.2f} %",
-            "best_test": f"{s['best_test']:.2f} %", "last5_min": f"{s['last5_min']:.2f} %",
-            "first_at": f"epoch {s['first_at']}" if s["first_at"] else "not reached",
-            "met": "yes" if s["met"] else "no", "seconds_per_epoch": f"{s['seconds_per_epoch']:.1f} s"}
 
 
 def run_row(history, name=None):
@@ -125,17 +120,28 @@ def ran_on_note(runs):
     return "Ran on " + "; ".join(f"{machine}: {', '.join(names)}" for machine, names in machines.items()) + "."
 
 
-def seed_summary(histories):
-    """How many seeds met the target, the mean ± std of their last-5 minimum, the worst of those minima, how far
-    test accuracy ranges within the last 5 epochs of a seed, and the best train accuracy (means over seeds)."""
-    summaries = [summarise(history) for history in histories.values()]
-    mins = [s["last5_min"] for s in summaries]
-    spread = statistics.stdev(mins) if len(mins) > 1 else 0.0
-    ranges = [s["last5_max"] - s["last5_min"] for s in summaries]
-    return {"seeds_met": f"{sum(s['met'] for s in summaries)}/{len(summaries)}",
-            "last5_mean": f"{statistics.mean(mins):.2f} ± {spread:.2f} %",
-            "last5_worst": f"{min(mins):.2f} %", "last5_range": f"{statistics.mean(ranges):.2f} points",
-            "best_train": f"{statistics.mean(s['best_train'] for s in summaries):.2f} %"}
+def layout_note(runs):
+    """Which of runs ({name: History}) were computed in PyTorch's contiguous memory layout rather than channels-last,
+    said once beneath their table; None when none was. The layout orders the sums, not the recipe."""
+    contiguous = [f"seed {name}" if isinstance(name, int) else str(name) for name, history in runs.items()
+                  if not RunConfig.from_record(history.meta["config"]).channels_last]
+    if not contiguous:
+        return None
+    if len(contiguous) == len(runs):
+        return "Every run was computed in the contiguous memory layout."
+    return (f"Computed in the contiguous memory layout: {', '.join(contiguous)}; the others channels-last. The "
+            "layout changes the order of the sums, not the recipe.")
+
+
+def bar_text(met, seeds):
+    """A count of seeds meeting the target against the book's bar (RELIABLE), in words that follow its 95 % Wilson
+    interval: "meets the bar", or falls short of it with or without the interval reaching it."""
+    bar = RELIABLE[0] / RELIABLE[1]
+    if met / seeds >= bar:
+        return "meets the bar"
+    reach = "though its 95 % interval still reaches it" if wilson(met, seeds)[1] >= bar else \
+        "and its 95 % interval does not reach it"
+    return f"falls short of the bar, {reach}"
 
 
 def confusion_matrix(labels, preds, classes=10):
