@@ -8,31 +8,6 @@ from .report import confusion_matrix
 from .target import TARGET_ACCURACY, TARGET_PARAMS
 
 
-def plot_curves(histories, labels=None):
-    """Loss and accuracy per epoch, train dashed and test solid, for one history or several."""
-    histories = histories if isinstance(histories, (list, tuple)) else [histories]
-    labels = labels or [h.meta["model"] for h in histories]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
-    for i, (h, label) in enumerate(zip(histories, labels)):
-        colour, epochs = f"C{i}", h.column("epoch")
-        eval_set = h.meta.get("eval_set", "test")
-        ax_loss.plot(epochs, h.column("train_loss"), "--", color=colour, label=f"{label} train")
-        ax_loss.plot(epochs, h.column("test_loss"), "-", color=colour, label=f"{label} {eval_set}")
-        ax_acc.plot(epochs, h.column("train_acc"), "--", color=colour, label=f"{label} train")
-        ax_acc.plot(epochs, h.column("test_acc"), "-o", ms=3, color=colour, label=f"{label} {eval_set}")
-    ax_acc.axhline(TARGET_ACCURACY, color="k", lw=0.8, ls=":", label=f"{TARGET_ACCURACY:.2f} %")
-    low = min(min(h.column("test_acc")[len(h.epochs) // 3:] + h.column("train_acc")[len(h.epochs) // 3:])
-              for h in histories)
-    ax_acc.set_ylim(max(min(low, TARGET_ACCURACY) - 0.3, 0), 100)
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy (lower two thirds of the epochs)")
-    for ax in (ax_loss, ax_acc):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def plot_digits(images, titles=None, ncols=10, size=1.1):
     """A grid of 28x28 digits (float in [0, 1]) with optional titles."""
     n = len(images)
@@ -81,47 +56,25 @@ def plot_confusion(labels, preds):
 
 
 def plot_accuracy_vs_params(rows):
-    """Left: best test accuracy against parameters (log scale), with the budget and the bar marked.
-    Right: the same runs in step order, where the models under the budget no longer overlap.
-    rows: run_row's rows (run, parameters, best_test, last5_min), each bar running down to last5_min."""
+    """Left: each step's mean lowest accuracy of the last 5 epochs over its seeds, with its 95 % interval, against
+    its parameters (log scale), the budget and the bar marked. Right: the same in step order, where the steps under
+    the budget no longer overlap. rows: seed_group_rows' rows with "parameters" added, named by their step number."""
     fig, (ax, ax_steps) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw=dict(width_ratios=(3, 2)))
     for i, r in enumerate(rows):
-        spread = [[r["best_test"] - r["last5_min"]], [0]]
-        ax.errorbar(r["parameters"], r["best_test"], yerr=spread, fmt="o", color=f"C{i}", capsize=3)
-        ax.annotate(r["run"], (r["parameters"], r["best_test"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
-        ax_steps.errorbar(i, r["best_test"], yerr=spread, fmt="o", color=f"C{i}", capsize=3)
+        mean, (low, high) = r["last5_min_mean"], r["last5_min_interval"]
+        spread = [[mean - low], [high - mean]]
+        ax.errorbar(r["parameters"], mean, yerr=spread, fmt="o", color=f"C{i % 10}", capsize=3)
+        ax.annotate(r["seed_group"], (r["parameters"], mean), textcoords="offset points", xytext=(5, 3), fontsize=8)
+        ax_steps.errorbar(i, mean, yerr=spread, fmt="o", color=f"C{i % 10}", capsize=3)
     ax.axvline(TARGET_PARAMS, color="C3", ls="--", lw=1, label=f"{TARGET_PARAMS:,} parameters")
-    ax.set(xscale="log", xlabel="trainable parameters", ylabel="test accuracy (%)",
-           title="best test accuracy; bar down to the lowest of the last 5 epochs")
-    ax_steps.set(xticks=range(len(rows)), xticklabels=[r["run"] for r in rows], xlabel="step",
-                 title="the same, step by step")
+    ax.set(xscale="log", xlabel="trainable parameters", ylabel="lowest accuracy of the last 5 epochs (%)",
+           title="mean over the seeds, with its 95 % interval")
+    ax_steps.set(xticks=range(len(rows)), xticklabels=[r["seed_group"] for r in rows], xlabel="step",
+                 ylabel="lowest accuracy of the last 5 epochs (%)", title="the same, step by step")
     for a in (ax, ax_steps):
         a.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
         a.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-def plot_seed_curves(recipes):
-    """Test accuracy per epoch of every seed, one panel per recipe ({title: {seed: History}}), with the target bar."""
-    ncols = min(len(recipes), 2)  # two panels a row keep each wide enough to read
-    nrows = -(-len(recipes) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 4 * nrows), sharey=True, squeeze=False)
-    tails = [a for runs in recipes.values() for h in runs.values() for a in h.column("test_acc")[len(h.epochs) // 2:]]
-    for ax in axes.flat[len(recipes):]:
-        ax.set_visible(False)
-    for ax, (title, runs) in zip(axes.flat, recipes.items()):
-        for seed, h in sorted(runs.items()):
-            ax.plot(h.column("epoch"), h.column("test_acc"), "-o", ms=2.5, lw=1, label=f"seed {seed}")
-        ax.axhline(TARGET_ACCURACY, color="k", ls=":", lw=1, label=f"{TARGET_ACCURACY:.2f} %")
-        ax.set_xlim(len(next(iter(runs.values())).epochs) // 2 + 0.5, None)
-        ax.set(xlabel="epoch", title=f"{title}: test accuracy of every seed")
-        ax.grid(alpha=0.3)
-    for ax in axes[:, 0]:
-        ax.set(ylabel="test accuracy (%), second half of the run")
-    axes[0][0].set(ylim=(min(min(tails), TARGET_ACCURACY) - 0.2, max(tails) + 0.1))  # shared by every panel
-    axes[0][-1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig
 

@@ -120,17 +120,30 @@ def ran_on_note(runs):
     return "Ran on " + "; ".join(f"{machine}: {', '.join(names)}" for machine, names in machines.items()) + "."
 
 
+def contiguous(history):
+    """Whether a run was computed in PyTorch's contiguous memory layout rather than channels-last."""
+    return not RunConfig.from_record(history.meta["config"]).channels_last
+
+
 def layout_note(runs):
-    """Which of runs ({name: History}) were computed in PyTorch's contiguous memory layout rather than channels-last,
-    said once beneath their table; None when none was. The layout orders the sums, not the recipe."""
-    contiguous = [f"seed {name}" if isinstance(name, int) else str(name) for name, history in runs.items()
-                  if not RunConfig.from_record(history.meta["config"]).channels_last]
-    if not contiguous:
+    """Which of runs were computed in PyTorch's contiguous memory layout rather than channels-last, said once beneath
+    their table; None when none was. runs: {seed: History}, or groups of them ({name: {seed: History}}), where a
+    group computed wholly contiguous is named once. The layout orders the sums, not the recipe."""
+    groups = runs if isinstance(next(iter(runs.values())), dict) else {None: runs}
+    named = []
+    for name, group in groups.items():
+        seeds = [seed for seed, history in group.items() if contiguous(history)]
+        if seeds and name is not None and len(seeds) == len(group):
+            named.append(f"{name} (every seed)")
+        elif seeds:
+            named.append(" ".join(filter(None, (name, "seed" if len(seeds) == 1 else "seeds")))
+                         + " " + ", ".join(map(str, seeds)))
+    if not named:
         return None
-    if len(contiguous) == len(runs):
+    if len(groups) == 1 and len(seeds) == len(next(iter(groups.values()))):
         return "Every run was computed in the contiguous memory layout."
-    return (f"Computed in the contiguous memory layout: {', '.join(contiguous)}; the others channels-last. The "
-            "layout changes the order of the sums, not the recipe.")
+    return (f"Computed in the contiguous memory layout: {'; '.join(named)}; the others channels-last. The layout "
+            "changes the order of the sums, not the recipe.")
 
 
 def bar_text(met, seeds):

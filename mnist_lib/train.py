@@ -1,5 +1,6 @@
 """The training loop: fit() turns a model, the data and a RunConfig into a History."""
 import random
+from dataclasses import replace
 import sys
 import time
 from pathlib import Path
@@ -88,6 +89,13 @@ def split_for(cfg, data):
     if cfg.test_subset:
         eval_x, eval_y = eval_x[:cfg.test_subset], eval_y[:cfg.test_subset]
     return train_x, train_y, eval_x, eval_y, name
+
+
+def scored_as(cfg, data):
+    """data as cfg's runs see it: the images they train on, and in place of the test set the images they are scored
+    on (the held-out split when cfg holds one out)."""
+    train_x, train_y, eval_x, eval_y, _ = split_for(cfg, data)
+    return replace(data, train_images=train_x, train_labels=train_y, test_images=eval_x, test_labels=eval_y)
 
 
 def make_optimizer(model, cfg, steps_per_epoch):

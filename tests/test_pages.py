@@ -27,7 +27,7 @@ def test_the_colab_install_cell_is_folded_away_on_every_page():
 
 
 def test_the_steps_table_says_once_where_the_runs_ran():
-    notebook = nbformat.read(ROOT / "book" / "10_comparison.ipynb", as_version=4)
+    notebook = nbformat.read(ROOT / "book" / "13_comparison.ipynb", as_version=4)
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     tables = [output.data["text/html"] for output in outputs
               if output.get("metadata", {}).get("scrapbook", {}).get("name") == "steps_table"]

@@ -19,10 +19,10 @@ def runs(params, *lows, model=None):
 
 def test_each_peer_trains_under_its_own_recipe_and_the_books_in_its_own_folders(tmp_path, data):
     chapter = Chapter(smoke=True, out=str(tmp_path))
-    got = peer_runs(chapter, "histories/14_peers", ["Peer_D"], own_seeds=(1, 2), book_seeds=(1,))
+    got = peer_runs(chapter, "histories/17_peers", ["Peer_D"], own_seeds=(1, 2), book_seeds=(1,))
     assert {kind: {peer: list(seeds) for peer, seeds in groups.items()} for kind, groups in got.items()} == {
         "own": {"Peer_D": [1, 2]}, "book": {"Peer_D": [1]}}
-    folder = tmp_path / "histories" / "14_peers" / "Peer_D"
+    folder = tmp_path / "histories" / "17_peers" / "Peer_D"
     own = History.load(folder / "own" / "seed_2" / "history.json").meta["config"]
     book = History.load(folder / "book" / "seed_1" / "history.json").meta["config"]
     assert own == replace(PEER_RECIPES["Peer_D"].smoke(), seed=2).to_dict()
