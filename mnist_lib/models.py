@@ -63,9 +63,9 @@ class ConvHeadNet(nn.Module):
 
 class SeparableNet(nn.Module):
     """ConvHeadNet's layout with separable convolutions after the first: the same depth and receptive field, one and
-    a half to three times the channels. Step 8's network, and chapter 13's variants of it: `groups` gives each
+    a half to three times the channels. Step 10's network, and chapter 16's variants of it: `groups` gives each
     separable block's pointwise groups, `ghost` which blocks are ghost blocks, `before_pool` how many blocks come
-    before the pool. The comments in forward give step 8's layout; anatomy.receptive_fields gives any variant's."""
+    before the pool. The comments in forward give step 10's layout; anatomy.receptive_fields gives any variant's."""
 
     def __init__(self, *, widths, groups=None, ghost=None, before_pool=2):
         super().__init__()
@@ -90,8 +90,8 @@ class SeparableNet(nn.Module):
 
 
 class SharedNet(nn.Module):
-    """Step 8's layout up to the first block after the pool; then, in place of the second, one shared block applied
-    several times (chapter 13)."""
+    """Step 10's layout up to the first block after the pool; then, in place of the second, one shared block applied
+    several times (chapter 16)."""
 
     def __init__(self, *, widths, repeat):
         super().__init__()
@@ -113,13 +113,13 @@ WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,00
 CONV_HEAD_WIDTHS = (8, 12, 16, 8, 16, 16)
 # One and a half to three times those channels for fewer parameters: separable convolutions are that much cheaper.
 SEPARABLE_WIDTHS = (12, 24, 32, 48, 48)
-# Step 8's layout under 4,000 parameters, kept wide after the pool (chapter 13's Small_C).
+# Step 10's layout under 4,000 parameters, kept wide after the pool (chapter 16's Small_C).
 NARROW_WIDTHS = (6, 12, 20, 36, 36)
 
 
 def widths_between(fraction, low=NARROW_WIDTHS, high=SEPARABLE_WIDTHS):
     """Channels `fraction` of the way from low's to high's, rounded: 0 gives low, 1 gives high. One family of
-    widths, from Small_C's to step 8's, for comparing networks by size alone."""
+    widths, from Small_C's to step 10's, for comparing networks by size alone."""
     return tuple(round(a + fraction * (b - a)) for a, b in zip(low, high))
 
 
@@ -130,11 +130,11 @@ MODELS = {
     "Model_4": lambda: Net(widths=WIDTHS, bn=True, dropout=0.05),
     "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
     "Model_6": lambda: SeparableNet(widths=SEPARABLE_WIDTHS),
-    # Step 8's network widened along chapter 13's line of widths, 15 % of the way from Small_C's past it: the widest
+    # Step 10's network widened along chapter 16's line of widths, 15 % of the way from Small_C's past it: the widest
     # on that line under the budget, 7,952 parameters.
     "Model_7": lambda: SeparableNet(widths=widths_between(1.15)),
-    # Chapter 13's networks under 4,000 parameters: step 8's channels cut evenly (A), kept wide where the maps are
-    # large (B), kept wide after the pool (C); then rungs a third, two thirds and half of the way from C to step 8,
+    # Chapter 16's networks under 4,000 parameters: step 10's channels cut evenly (A), kept wide where the maps are
+    # large (B), kept wide after the pool (C); then rungs a third, two thirds and half of the way from C to step 10,
     # and one a quarter of that way below C (M).
     "Small_A": lambda: SeparableNet(widths=(8, 16, 24, 32, 32)),
     "Small_B": lambda: SeparableNet(widths=(16, 20, 24, 28, 28)),

@@ -5,7 +5,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from .config import RunConfig
-from .report import compare_runs, comparison_text, last5_minima, mean_interval_text, met_text
+from .report import (bar_text, compare_runs, comparison_text, last5_minima, mean_interval_text, met_count,
+                     met_text)
 from .runs import fit_seeds
 from .stats import mean_interval, welch
 from .target import summarise
@@ -60,22 +61,29 @@ def step_runs(cfg, out, chapter, splits=SPLITS):
 
 def step_texts(runs):
     """Each split's figures as glued text, keyed "<split>_<figure>": the lowest accuracy of the last 5 epochs (mean
-    with its 95 % interval), the seeds meeting the target (with Wilson's interval), the best train and evaluation
+    with its 95 % interval), the seeds meeting the target (with Wilson's interval) and that count against the bar,
+    the best train and evaluation accuracy, the last epoch's train and evaluation accuracy and the first's train
     accuracy, the last epoch's train accuracy against its evaluation accuracy ("0.12 points above"), how far a
-    seed's evaluation accuracy moves within its last 5 epochs (highest minus lowest), and the training seconds per
-    epoch, each a mean over the seeds."""
+    seed's evaluation accuracy moves within its last 5 epochs (highest minus lowest), each a mean over the seeds,
+    and the median training seconds of an epoch, which resists the moments a shared machine slows a run down."""
     texts = {}
     for split, histories in runs.items():
         summaries = [summarise(history) for history in histories.values()]
-        gap = statistics.mean(h.epochs[-1]["train_acc"] - h.epochs[-1]["test_acc"] for h in histories.values())
+        gap = statistics.mean(last_epoch_gaps(histories))
+        first, last = [h.epochs[0] for h in histories.values()], [h.epochs[-1] for h in histories.values()]
+        seconds = statistics.median(t for h in histories.values() for t in h.column("seconds"))
         texts |= {f"{split}_last5": mean_interval_text(*mean_interval(last5_minima(histories))),
                   f"{split}_met": met_text(histories),
+                  f"{split}_bar": bar_text(met_count(histories), len(histories)),
                   f"{split}_best_train": f"{statistics.mean(s['best_train'] for s in summaries):.2f} %",
                   f"{split}_best_test": f"{statistics.mean(s['best_test'] for s in summaries):.2f} %",
+                  f"{split}_first_train": f"{statistics.mean(e['train_acc'] for e in first):.1f} %",
+                  f"{split}_last_train": f"{statistics.mean(e['train_acc'] for e in last):.2f} %",
+                  f"{split}_last_heldout": f"{statistics.mean(e['test_acc'] for e in last):.2f} %",
                   f"{split}_gap": f"{abs(gap):.2f} points {'above' if gap >= 0 else 'below'}",
                   f"{split}_range": f"{statistics.mean(s['last5_max'] - s['last5_min'] for s in summaries):.2f} "
                                     "points",
-                  f"{split}_seconds": f"{statistics.mean(s['seconds_per_epoch'] for s in summaries):.1f} s"}
+                  f"{split}_seconds": f"{seconds:.1f} s"}
     return texts
 
 
@@ -84,17 +92,22 @@ def last_epoch_gaps(runs):
     return [history.epochs[-1]["train_acc"] - history.epochs[-1]["test_acc"] for history in runs.values()]
 
 
+def last5_ranges(runs):
+    """How far each run's evaluation accuracy moves within its last 5 epochs: highest minus lowest (points)."""
+    return [s["last5_max"] - s["last5_min"] for s in map(summarise, runs.values())]
+
+
 def step_decision(validation, base, base_name, needed=False):
     """A step's validation runs ({seed: History}) against its base step's (base), as glued text: "difference", the
-    difference of mean last-5 minima in words with its 95 % Welch interval; "gap_difference", the same comparison
-    of the last epoch's gap (train minus held-out accuracy); and "decision", what the protocol does with the change:
+    difference of mean last-5 minima in words with its 95 % Welch interval; "gap_difference" and "range_difference",
+    the same comparison of the last epoch's gap (train minus held-out accuracy) and of how far the accuracy moves
+    within the last 5 epochs (last5_ranges); and "decision", what the protocol does with the change:
     kept unless the interval resolves it lower; a change the target needs (needed: fewer parameters) is kept
     whatever it costs."""
     comparison = compare_runs(validation, base)
-    gaps = welch(last_epoch_gaps(validation), last_epoch_gaps(base))
     lower = comparison["resolved"] and comparison["diff"] < 0
-    return {"difference": comparison_text(comparison, f"higher than {base_name}'s", f"lower than {base_name}'s",
-                                          f"not resolved from {base_name}'s"),
-            "gap_difference": comparison_text(gaps, f"higher than {base_name}'s", f"lower than {base_name}'s",
-                                              f"not resolved from {base_name}'s"),
+    words = (f"higher than {base_name}'s", f"lower than {base_name}'s", f"not resolved from {base_name}'s")
+    return {"difference": comparison_text(comparison, *words),
+            "gap_difference": comparison_text(welch(last_epoch_gaps(validation), last_epoch_gaps(base)), *words),
+            "range_difference": comparison_text(welch(last5_ranges(validation), last5_ranges(base)), *words),
             "decision": "kept" if needed or not lower else "not kept"}
