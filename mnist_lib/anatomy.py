@@ -71,10 +71,3 @@ def receptive_fields(model):
 
 def final_receptive_field(model):
     return receptive_fields(model)[-1]["rf"]
-
-
-def pointwise_share(model):
-    """The share of the parameters that sits in 1x1 convolutions (weights and biases)."""
-    pointwise = sum(p.numel() for m in model.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1)
-                    for p in m.parameters())
-    return pointwise / sum(p.numel() for p in model.parameters())

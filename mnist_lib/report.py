@@ -6,7 +6,6 @@ import statistics
 import torch
 
 from .anatomy import final_receptive_field, macs
-from .history import ran_on
 from .models import build_model
 from .stats import mean_interval, verdict, welch, wilson
 from .config import RunConfig
@@ -108,16 +107,6 @@ def model_costs(name):
     Kept out of run_row, which reads a history alone."""
     model = build_model(name)
     return {"macs": macs(model), "receptive_field": final_receptive_field(model)}
-
-
-def ran_on_note(runs):
-    """Where runs ({name: History}) ran, said once for a table of them rather than on every row."""
-    machines = {}
-    for name, history in runs.items():
-        machines.setdefault(ran_on(history.meta["device_name"], history.meta["threads"]), []).append(name)
-    if len(machines) == 1:
-        return f"Every run ran on {next(iter(machines))}."
-    return "Ran on " + "; ".join(f"{machine}: {', '.join(names)}" for machine, names in machines.items()) + "."
 
 
 def contiguous(history):

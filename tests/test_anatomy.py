@@ -1,6 +1,5 @@
-from mnist_lib.anatomy import final_receptive_field, macs, model_summary, pointwise_share, receptive_fields
-from mnist_lib.models import NARROW_WIDTHS, build_model, count_parameters, model_names
-from test_models import HAND_COUNTS, conv
+from mnist_lib.anatomy import final_receptive_field, macs, model_summary, receptive_fields
+from mnist_lib.models import build_model, count_parameters, model_names
 
 
 def table(rows):
@@ -72,12 +71,7 @@ def test_macs_of_the_final_model_by_hand():
     assert convs <= macs(build_model("Model_4")) <= convs + 200
 
 
-def test_pointwise_share_of_the_small_separable_network_by_hand():
-    # Small_C's 1x1 convolutions: 6x12, 12x20, 20x36 and 36x36 in its separable blocks, 36x10 with 10 biases in its head
-    c1, c2, c3, c4, c5 = NARROW_WIDTHS
-    pointwise = c1 * c2 + c2 * c3 + c3 * c4 + c4 * c5 + conv(c5, 10, 1)
-    assert pointwise_share(build_model("Small_C")) == pointwise / HAND_COUNTS["Small_C"]
 
-
-def test_a_network_without_pointwise_convolutions_has_none():
-    assert pointwise_share(build_model("Model_1")) == 0
+def test_the_summary_prints_its_multiply_adds_in_full():
+    text = str(model_summary(build_model("Model_6")))
+    assert f"Total mult-adds: {macs(build_model('Model_6')):,}" in text and "Total mult-adds (M)" not in text

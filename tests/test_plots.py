@@ -2,7 +2,7 @@
 import pytest
 
 from crafted import crafted_run
-from mnist_lib.plots import (plot_levers, plot_profile, plot_seed_bands, plot_seed_curves,
+from mnist_lib.plots import (plot_accuracy_vs_params, plot_levers, plot_profile, plot_seed_bands,
                              plot_seed_groups)
 from mnist_lib.target import TARGET_ACCURACY
 
@@ -12,15 +12,14 @@ def seeds(*tails, params=7000, model="Model_6"):
     return {seed: crafted_run([98.0] * 5 + tail, params=params, model=model) for seed, tail in enumerate(tails, 1)}
 
 
-def test_seed_curves_share_one_scale_two_panels_a_row():
-    recipes = {"a": seeds([99.3] * 5), "b": seeds([99.5] * 5, [99.6] * 5), "c": seeds([99.45] * 5)}
-    fig = plot_seed_curves(recipes)
-    shown = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(fig.axes) == 4 and [ax.get_title().split(":")[0] for ax in shown] == ["a", "b", "c"]
-    assert [len(ax.lines) for ax in shown] == [2, 3, 2]  # one curve per seed and the target bar
-    low, high = shown[2].get_ylim()
-    assert all(ax.get_ylim() == (low, high) for ax in shown)
-    assert low < TARGET_ACCURACY and high > 99.6 and low > 98.0  # the second half of every run, bar included
+def test_each_step_is_a_mean_with_its_interval_against_parameters_and_in_order():
+    rows = [{"seed_group": "1", "parameters": 100000, "last5_min_mean": 99.0, "last5_min_interval": (98.9, 99.1)},
+            {"seed_group": "2", "parameters": 7000, "last5_min_mean": 99.4, "last5_min_interval": (99.3, 99.5)}]
+    left, right = plot_accuracy_vs_params(rows).axes
+    assert len(left.containers) == len(right.containers) == 2  # one error bar per step in each panel
+    bar = left.containers[1].lines[2][0].get_segments()[0]  # step 2's interval, drawn from low to high
+    assert [y for _, y in bar] == pytest.approx([99.3, 99.5])
+    assert [t.get_text() for t in right.get_xticklabels()] == ["1", "2"] and left.get_xscale() == "log"
 
 
 def test_profile_levers_and_seed_groups_draw_one_mark_per_item():

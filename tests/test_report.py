@@ -6,12 +6,11 @@ from scipy import stats as scipy_stats
 import torch
 
 from mnist_lib import report
-from mnist_lib.report import (CANDIDATE_COLUMNS, LABELS, SEED_COLUMNS, STEP_COLUMNS, compare_runs,
-                              comparison_text, confusion_matrix, confusion_rows, html_table, markdown_table,
-                              misread_rows, model_costs, ran_on_note, run_row, run_rows, seed_group_rows,
-                              seed_summary, table_cells)
+from mnist_lib.report import (HELD_OUT, LABELS, SEED_COLUMNS, bar_text, compare_runs, comparison_text,
+                              confusion_matrix, confusion_rows, html_table, layout_note, markdown_table,
+                              misread_rows, model_costs, run_row, run_rows, seed_group_rows,
+                              table_cells)
 from crafted import crafted_run
-from mnist_lib.history import History
 from mnist_lib.target import TARGET_ACCURACY
 
 
@@ -44,14 +43,13 @@ def test_model_costs_count_the_built_model():
 def test_every_column_set_is_labelled_and_keeps_the_readers_order():
     row = run_row(history([99.0] * 10 + [99.4] * 5, model="Model_6", seed=1), "a")
     rows = [row | {"macs": 1234567, "receptive_field": 28}]  # as model_costs adds them
-    assert table_cells(rows, STEP_COLUMNS) == (
-        ["run", "model", "parameters", "MACs", "RF", "epochs", "best train %", "best test %", "last-5 min %",
-         f"first epoch ≥ {TARGET_ACCURACY:.2f} %", "target met", "s / epoch"],
-        [["a", "Model_6", "7,000", "1,234,567", "28", "15", "99.00", "99.40", "99.40", "11", "yes", "1.0"]])
-    assert table_cells(rows, SEED_COLUMNS)[0] == ["seed", "best train %", "best test %", "last-5 min %",
-                                                  f"first epoch ≥ {TARGET_ACCURACY:.2f} %", "target met"]
-    assert table_cells(rows, CANDIDATE_COLUMNS) == (["run", "parameters", "last-5 mean %", "last-5 min %"],
-                                                    [["a", "7,000", "99.40", "99.40"]])
+    assert table_cells(rows, ("run", "macs", "receptive_field", "seconds_per_epoch")) == (
+        ["run", "MACs", "RF", "s / epoch"], [["a", "1,234,567", "28", "1.0"]])
+    assert table_cells(rows, SEED_COLUMNS) == (["seed", "best train %", "best test %", "last-5 min %",
+                                                f"first epoch ≥ {TARGET_ACCURACY:.2f} %", "target met"],
+                                               [["1", "99.00", "99.40", "99.40", "11", "yes"]])
+    held_out = table_cells(rows, SEED_COLUMNS, labels=HELD_OUT)[0]
+    assert held_out[2:4] == ["best held-out %", "last-5 min held-out %"] and held_out[1] == "best train %"
 
 
 def test_the_first_at_header_follows_the_target(monkeypatch):
@@ -64,15 +62,26 @@ def test_the_first_at_header_follows_the_target(monkeypatch):
         importlib.reload(report)
 
 
-def test_seed_summary_counts_the_seeds_that_meet_the_target():
-    runs = {1: history([99.0] * 10 + [99.4] * 5), 2: history([99.0] * 10 + [99.5, 99.39, 99.5, 99.5, 99.5]),
-            3: history([99.0] * 10 + [99.45] * 5)}
-    assert [r["met"] for r in run_rows(runs)] == [True, False, True]
-    summary = seed_summary(runs)
-    assert summary["seeds_met"] == "2/3" and summary["last5_worst"] == "99.39 %"
-    assert summary["last5_mean"].startswith("99.41 ± ")
-    assert summary["last5_range"] == "0.04 points"  # (0 + 0.11 + 0) / 3
-    assert summary["best_train"] == "99.00 %"
+def test_the_bar_is_met_or_missed_with_the_reach_of_the_interval():
+    assert bar_text(9, 10) == bar_text(20, 20) == "meets the bar"
+    assert bar_text(16, 20) == "falls short of the bar, though its 95 % interval still reaches it"  # 58-92 %
+    assert bar_text(3, 5) == "falls short of the bar, and its 95 % interval does not reach it"  # 23-88 %
+
+
+def test_the_runs_computed_contiguous_are_named_beneath_their_table():
+    def run(channels_last):
+        return history([99.0] * 15, config={"channels_last": channels_last})
+
+    legacy = history([99.0] * 15, config={})  # recorded before the field existed: contiguous
+    assert layout_note({1: run(True), 2: run(True)}) is None
+    assert layout_note({1: run(True), 2: legacy}) == ("Computed in the contiguous memory layout: seed 2; the others "
+                                                      "channels-last. The layout changes the order of the sums, not "
+                                                      "the recipe.")
+    assert layout_note({1: legacy, 2: run(False)}) == "Every run was computed in the contiguous memory layout."
+    groups = {"a": {1: run(False), 2: run(False)}, "b": {1: run(False), 2: run(True), 3: run(False)},
+              "c": {1: run(True)}}
+    assert layout_note(groups).startswith("Computed in the contiguous memory layout: a (every seed); b seeds 1, 3; "
+                                          "the others channels-last.")
 
 
 def test_confusion_rows_list_the_commonest_mistakes_first():
@@ -121,12 +130,6 @@ def test_html_table_holds_the_same_cells_escaped():
     assert html_table([{"a": 1}], note="ran on <cpu>").endswith("</table>\n<p>ran on &lt;cpu&gt;</p>")
 
 
-def test_candidate_columns_give_each_runs_last_five_epochs():
-    rows = run_rows({"a": history([99.0] * 10 + [99.30, 99.20, 99.25, 99.30, 99.25])})
-    assert [{key: row[key] for key in CANDIDATE_COLUMNS} for row in rows] == [
-        {"run": "a", "parameters": 7000, "last5_mean": 99.26, "last5_min": 99.20}]
-
-
 def test_seed_group_rows_count_the_seeds_that_met_the_target_with_intervals():
     runs = {seed: history([low] * 15) for seed, low in ((1, 99.5), (2, 99.3), (3, 99.4))}
     rows = seed_group_rows({"a": runs})
@@ -159,16 +162,6 @@ def test_a_group_over_the_budget_meets_the_target_on_accuracy_alone_only_when_na
     runs = {seed: history([low] * 15, params=9904) for seed, low in ((1, 99.5), (2, 99.3), (3, 99.4))}
     assert seed_group_rows({"big": runs})[0]["met_of"] == (0, 3)
     assert seed_group_rows({"big": runs}, accuracy_only=("big",))[0]["met_of"] == (2, 3)
-
-
-def test_where_runs_ran_is_said_once_for_all_of_them_or_per_machine():
-    def ran(device, threads):
-        return History({"device_name": device, "threads": threads}, [])
-
-    same = {"a": ran("CPU X (2 cores)", 1), "b": ran("CPU X (2 cores)", 1)}
-    assert ran_on_note(same) == "Every run ran on CPU X (2 cores), 1 thread(s)."
-    mixed = {**same, "c": ran("CPU X (2 cores)", 2)}
-    assert ran_on_note(mixed) == "Ran on CPU X (2 cores), 1 thread(s): a, b; CPU X (2 cores), 2 thread(s): c."
 
 
 def test_compare_runs_gives_welchs_interval_of_the_difference_of_last5_minima():

@@ -29,7 +29,11 @@ def test_a_steps_figures_read_as_text_per_split():
     assert texts["test_last5"] == "99.45 % (95 % interval 99.45-99.45)" and texts["test_met"].startswith("3/3")
     assert texts["test_best_test"] == "99.45 %" and texts["validation_best_train"] == "99.00 %"
     assert texts["test_gap"] == "0.45 points below"  # the last epoch: train 99.00 %, test 99.45 %
-    assert texts["validation_seconds"] == "1.0 s"
+    assert texts["validation_seconds"] == "1.0 s"  # the median epoch
+    assert texts["test_first_train"] == "99.0 %" and texts["test_last_train"] == "99.00 %"
+    assert texts["test_last_heldout"] == "99.45 %"
+    assert texts["test_bar"] == "meets the bar"
+    assert texts["validation_bar"] == "falls short of the bar, though its 95 % interval still reaches it"
     assert texts["test_range"] == "0.00 points"
     moving = step_texts({"moving": {seed: crafted_run([99.0] * 10 + [99.3, 99.5, 99.4, 99.4, 99.4])
                                     for seed in (1, 2)}})
@@ -39,7 +43,7 @@ def test_a_steps_figures_read_as_text_per_split():
 def test_each_step_changes_one_idea_and_the_last_is_the_final_recipe():
     assert step_recipe("11_learning_rate") == RunConfig()
     assert step_recipe("08_shifts") == RunConfig(model="Model_5", lr=0.05, ema=0.0)
-    assert step_recipe("05_schedule").model == "Model_3"  # step 4's dropout is not kept
+    assert step_recipe("05_schedule").model == "Model_4"  # step 4's dropout is not resolved lower: kept
     assert step_change("08_shifts") == "translate 0.0 → 0.1"
     assert step_change("01_setup") == "none"
     for step, (base, change) in CHANGES.items():
@@ -59,10 +63,23 @@ def test_a_change_is_kept_unless_the_validation_seeds_resolve_it_lower():
 
     base = seeds(99.30, 99.32, 99.28)  # Welch: each sd 0.02, t(4) 2.776, so -0.10 +- 0.045
     lower = step_decision(seeds(99.20, 99.22, 99.18), base, "step 3")
-    assert lower == {"difference": "lower than step 3's (-0.10 points, 95 % interval -0.15 to -0.05)",
-                     "decision": "not kept"}
+    assert lower["difference"] == "lower than step 3's (-0.10 points, 95 % interval -0.15 to -0.05)"
+    assert lower["decision"] == "not kept"
     assert step_decision(seeds(99.20, 99.22, 99.18), base, "step 3", needed=True)["decision"] == "kept"
     unresolved = step_decision(seeds(99.36, 99.25, 99.31), base, "step 3")
     assert unresolved["difference"].startswith("not resolved from step 3's (+0.01 points")
     assert unresolved["decision"] == "kept"
     assert step_decision(seeds(99.40, 99.42, 99.38), base, "step 3")["difference"].startswith("higher than")
+
+
+def test_the_gap_and_the_range_of_the_last_epochs_are_compared_with_the_base_steps():
+    def seeds(train, lows):
+        return {seed: crafted_run([99.0] * 10 + [low, low + move, low, low, low], train_acc=train)
+                for seed, (low, move) in enumerate(lows, 1)}
+
+    base = seeds(99.5, [(99.30, 0.10), (99.32, 0.12), (99.28, 0.08)])  # gaps 0.20, 0.18, 0.22; ranges ~0.10
+    steady = step_decision(seeds(99.0, [(99.30, 0.01), (99.32, 0.02), (99.28, 0.03)]), base, "step 3")
+    assert steady["gap_difference"].startswith("lower than step 3's (-0.50 points")
+    assert steady["range_difference"].startswith("lower than step 3's (-0.08 points")
+    same = step_decision(base, base, "step 3")
+    assert same["gap_difference"].startswith("not resolved") and same["range_difference"].startswith("not resolved")
