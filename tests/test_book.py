@@ -1,11 +1,10 @@
 """The book's machinery: chapter order, smoke execution, and the built site."""
-import ast
-import json
 import math
 import re
 import statistics
 import subprocess
 import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import yaml
 from mnist_lib import RunConfig
 from mnist_lib.book import chapter_parts, chapters, run_book
 from mnist_lib.history import History
-from mnist_lib.report import results_text
+from mnist_lib.steps import CHANGES, step_decision, step_recipe, step_texts
 from mnist_lib.target import TARGET_ACCURACY, meets_target, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,18 +91,22 @@ def test_zero_jobs_is_refused(tmp_path):
         run_book(smoke=True, root=tmp_path, jobs=0)
 
 
-def training_chapters():
-    """The step chapters: those that train a model with fit."""
-    return [nb for nb in chapters(ROOT) if "history = fit(" in nb.read_text()]
+def step_runs_committed(step, split, seeds=range(1, 6)):
+    """A step's committed runs of one split, {seed: History}."""
+    return {seed: History.load(ROOT / "book" / "histories" / step / split / f"seed_{seed}" / "history.json")
+            for seed in seeds}
 
 
 def test_published_notebooks_hold_full_runs():
-    assert len(training_chapters()) >= 6
+    names = [nb.stem for nb in chapters(ROOT)]
+    assert all(step in names for step in CHANGES)
     for notebook in chapters(ROOT):
         assert "SMOKE = True" not in notebook.read_text(), f"{notebook.name} was executed as a smoke run"
-    for notebook in training_chapters():
-        history = History.load(notebook.parent / "histories" / notebook.stem / "history.json")
-        assert history.meta["config"]["train_subset"] == 0 and len(history.epochs) == history.meta["config"]["epochs"]
+    for step in CHANGES:
+        for split in ("validation", "test"):
+            for history in step_runs_committed(step, split).values():
+                config = history.meta["config"]
+                assert config["train_subset"] == 0 and len(history.epochs) == config["epochs"], (step, split)
 
 
 class Page(HTMLParser):
@@ -158,22 +161,27 @@ def test_every_chapter_page_opens_in_colab_and_binder_and_downloads_as_a_noteboo
         assert (site / "_sources" / notebook.name).read_bytes() == notebook.read_bytes()
 
 
-def declared_config(notebook):
-    """The RunConfig that the chapter's `cfg = RunConfig(...)` line builds."""
-    sources = ["".join(cell["source"]) for cell in json.loads(notebook.read_text())["cells"]]
-    for source in sources:
-        for node in ast.walk(ast.parse(source)) if "cfg = RunConfig(" in source else ():
-            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "cfg":
-                return eval(compile(ast.Expression(node.value), notebook.name, "eval"), {"RunConfig": RunConfig})
-    raise AssertionError(f"{notebook.name} declares no cfg")
+def test_each_step_chapter_trains_its_step_and_its_seeds_record_that_recipe():
+    """Changing a step's recipe (or a default it relies on) without training its seeds again fails here."""
+    for step in CHANGES:
+        cells = nbformat.read(ROOT / "book" / f"{step}.ipynb", as_version=4).cells
+        assert any(f'step_recipe("{step}")' in cell.source for cell in cells if cell.cell_type == "code"), step
+        for split, holdout in (("validation", 10000), ("test", 0)):
+            for seed, history in step_runs_committed(step, split).items():
+                recorded = RunConfig.from_record(history.meta["config"])
+                assert recorded.recipe() == replace(step_recipe(step), seed=seed, holdout=holdout).recipe(), step
 
 
-def test_each_step_declares_the_recipe_its_history_records():
-    """Changing a chapter's recipe (or a default it relies on) without re-running it fails here."""
-    for notebook in training_chapters():
-        history = History.load(notebook.parent / "histories" / notebook.stem / "history.json")
-        recorded = RunConfig.from_record(history.meta["config"])
-        assert declared_config(notebook).recipe() == recorded.recipe(), notebook.name
+def test_each_step_builds_on_the_step_before_unless_its_change_was_resolved_lower():
+    """Recomputed from the committed validation seeds: a step builds on the one before it unless that one's change
+    was resolved lower (and not needed by the budget), in which case it builds on that one's own base."""
+    steps = list(CHANGES)
+    for before, step in zip(steps, steps[1:]):
+        base_of_before = CHANGES[before][0]
+        dropped = base_of_before is not None and step_decision(
+            step_runs_committed(before, "validation"), step_runs_committed(base_of_before, "validation"),
+            "base", needed=before == "02_skeleton")["decision"] == "not kept"
+        assert CHANGES[step][0] == (base_of_before if dropped else before), step
 
 
 def test_tables_printed_by_the_chapters_render_as_tables(site):
@@ -183,22 +191,17 @@ def test_tables_printed_by_the_chapters_render_as_tables(site):
 
 
 def test_glued_results_appear_on_each_page(site):
-    for notebook in training_chapters():
-        text = " ".join(read_page(site, notebook.stem).text)
-        results = results_text(History.load(notebook.parent / "histories" / notebook.stem / "history.json"))
-        for key in ("params", "best_test", "last5_min", "met"):
-            assert results[key] in text, f"{notebook.stem}.html lacks {key} = {results[key]}"
-
-
-def test_final_step_meets_the_target():
-    final = training_chapters()[-1]
-    assert meets_target(History.load(final.parent / "histories" / final.stem / "history.json")), final.stem
+    for step in CHANGES:
+        text = " ".join(read_page(site, step).text)
+        texts = step_texts({split: step_runs_committed(step, split) for split in ("validation", "test")})
+        for key in ("validation_last5", "test_last5", "validation_met", "test_met", "test_best_test"):
+            assert texts[key] in text, f"{step}.html lacks {key} = {texts[key]}"
 
 
 def test_the_defaults_are_the_final_steps_recipe():
-    """`python -m mnist_lib train` with no flags trains what the last step recorded, computed faster."""
-    final = training_chapters()[-1]
-    recorded = History.load(final.parent / "histories" / final.stem / "history.json").meta["config"]
+    """`python -m mnist_lib train` with no flags trains what the last step's test seeds recorded."""
+    final = list(CHANGES)[-1]
+    recorded = step_runs_committed(final, "test")[1].meta["config"]
     assert RunConfig().recipe() == RunConfig.from_record(recorded).recipe()
 
 
@@ -212,8 +215,10 @@ def seeds_met(folder, seeds):
 
 def test_reliability_page_counts_the_committed_seeds(site):
     text = " ".join(read_page(site, "12_reliability").text)
-    for recipe in ("step_7", "kept_changes", "separable", "step_8"):
-        assert seeds_met(ROOT / "book" / "histories" / "12_reliability" / recipe, 10) in text, recipe
+    for step, seeds in (("07_augmentation", 10), ("08_shifts", 5), ("09_averaging", 10), ("10_separable", 10),
+                        ("11_learning_rate", 20)):
+        assert seeds_met(ROOT / "book" / "histories" / step / "test", seeds) in text, step
+    assert seeds_met(ROOT / "book" / "histories" / "12_reliability" / "final_recipe_contiguous", 10) in text
 
 
 def test_smallest_reliable_page_follows_the_committed_runs(site):
@@ -223,7 +228,7 @@ def test_smallest_reliable_page_follows_the_committed_runs(site):
     histories = ROOT / "book" / "histories"
     ladder = {name: histories / "16_smallest" / "validation" / name
               for name in ("Small_M", "Small_C", "Small_E", "Small_L", "Small_F", "Model_7")}
-    ladder["Model_6"] = histories / "15_speed" / "validation" / "channels_last"
+    ladder["Model_6"] = histories / "11_learning_rate" / "validation"
     runs = {name: [History.load(folder / f"seed_{seed}" / "history.json") for seed in range(1, 6)]
             for name, folder in ladder.items()}
     assert all(run.meta["config"]["holdout"] == 10000 and len(run.epochs) == 15 for rs in runs.values() for run in rs)
@@ -236,7 +241,7 @@ def test_smallest_reliable_page_follows_the_committed_runs(site):
     chosen = next(name for name in order if statistics.mean(lows[name]) >= TARGET_ACCURACY)
     assert f"The rule chose {chosen}," in text
     for name in order[order.index(chosen):]:
-        folder = histories / ("12_reliability/final_recipe" if name == "Model_6" else f"16_smallest/{name}")
+        folder = histories / ("11_learning_rate/test" if name == "Model_6" else f"16_smallest/{name}")
         tested = [History.load(folder / f"seed_{seed}" / "history.json") for seed in range(1, 11)]
         assert all(run.meta["config"]["holdout"] == 0 and len(run.epochs) == 15 for run in tested)
         met = sum(map(meets_target, tested))
@@ -268,7 +273,7 @@ def test_peers_page_counts_the_committed_seeds(site):
 
 def test_introduction_shows_the_steps_table(site):
     text = " ".join(read_page(site, "intro").text)
-    assert "last-5 min %" in text and "7 augmentation" in text
+    assert "last-5 min mean %" in text and "7 rotations" in text
 
 
 def test_every_chapter_opens_through_the_preamble():
