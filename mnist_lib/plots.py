@@ -63,9 +63,10 @@ def plot_accuracy_vs_params(rows):
     for i, r in enumerate(rows):
         mean, (low, high) = r["last5_min_mean"], r["last5_min_interval"]
         spread = [[mean - low], [high - mean]]
-        ax.errorbar(r["parameters"], mean, yerr=spread, fmt="o", color=f"C{i % 10}", capsize=3)
+        colour = plt.cm.tab20(i % 20)  # the eleven steps in as many colours
+        ax.errorbar(r["parameters"], mean, yerr=spread, fmt="o", color=colour, capsize=3)
         ax.annotate(r["seed_group"], (r["parameters"], mean), textcoords="offset points", xytext=(5, 3), fontsize=8)
-        ax_steps.errorbar(i, mean, yerr=spread, fmt="o", color=f"C{i % 10}", capsize=3)
+        ax_steps.errorbar(i, mean, yerr=spread, fmt="o", color=colour, capsize=3)
     ax.axvline(TARGET_PARAMS, color="C3", ls="--", lw=1, label=f"{TARGET_PARAMS:,} parameters")
     ax.set(xscale="log", xlabel="trainable parameters", ylabel="lowest accuracy of the last 5 epochs (%)",
            title="mean over the seeds, with its 95 % interval")
