@@ -225,5 +225,6 @@ def compare_runs(runs, other):
 def comparison_text(comparison, better, worse, same):
     """The words a comparison earns, with the figures that earn them: `better` or `worse` only when its interval
     resolves the difference, else `same`; e.g. "costs accuracy (-0.08 points, 95 % interval -0.14 to -0.02)"."""
-    diff, low, high = (round(comparison[key], 2) + 0.0 for key in ("diff", "low", "high"))  # no "-0.00"
-    return f"{verdict(comparison, better, worse, same)} ({diff:+.2f} points, 95 % interval {low:+.2f} to {high:+.2f})"
+    # a bound just below zero prints as -0.00: the sign says on which side of zero it lies
+    return (f"{verdict(comparison, better, worse, same)} ({comparison['diff']:+.2f} points, 95 % interval "
+            f"{comparison['low']:+.2f} to {comparison['high']:+.2f})")
