@@ -5,7 +5,7 @@ import torch
 
 from mnist_lib.cli import parser
 from mnist_lib.config import RunConfig
-from mnist_lib.train import split_for
+from mnist_lib.train import scored_as, split_for
 
 
 @pytest.mark.parametrize("bad, words", [
@@ -46,6 +46,14 @@ def test_on_validation_holds_out_the_last_10000_training_images_and_changes_noth
     train_x, train_y, eval_x, eval_y, name = split_for(cfg, data)
     assert (name, len(train_y), len(eval_y)) == ("validation", 50000, 10000)
     assert torch.equal(eval_x, data.train_images[-10000:]) and torch.equal(train_x, data.train_images[:50000])
+
+
+def test_data_scored_as_a_validation_run_puts_the_held_out_images_in_place_of_the_test_set(data):
+    seen = scored_as(RunConfig().on_validation(), data)
+    assert torch.equal(seen.test_images, data.train_images[-10000:])
+    assert torch.equal(seen.test_labels, data.train_labels[-10000:])
+    assert len(seen.train_labels) == 50000 and (seen.mean, seen.std) == (data.mean, data.std)
+    assert torch.equal(scored_as(RunConfig(), data).test_labels, data.test_labels)
 
 
 def test_cli_defaults_are_the_config_defaults():
