@@ -53,3 +53,9 @@ def robustness_rows(models, data, shifts=(1, 2), angles=(5, 10, 15)):
             moves.append((f"rotated {a}° {name}", {"angle": sign * a}))
     return [{"test digits": move, **{column: accuracy_under(model, data, **how) for column, model in models.items()}}
             for move, how in moves]
+
+
+def worst_cost(rows, column, move):
+    """How many points of accuracy the worst of robustness_rows' moves whose name starts with `move` ("shifted 2
+    px") costs the model in `column`, against the digits as they are (the first row)."""
+    return rows[0][column] - min(row[column] for row in rows if row["test digits"].startswith(move))

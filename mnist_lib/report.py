@@ -118,19 +118,20 @@ def layout_note(runs):
     """Which of runs were computed in PyTorch's contiguous memory layout rather than channels-last, said once beneath
     their table; None when none was. runs: {seed: History}, or groups of them ({name: {seed: History}}), where a
     group computed wholly contiguous is named once. The layout orders the sums, not the recipe."""
-    groups = runs if isinstance(next(iter(runs.values())), dict) else {None: runs}
-    named = []
-    for name, group in groups.items():
-        seeds = [seed for seed, history in group.items() if contiguous(history)]
-        if seeds and name is not None and len(seeds) == len(group):
-            named.append(f"{name} (every seed)")
-        elif seeds:
-            named.append(" ".join(filter(None, (name, "seed" if len(seeds) == 1 else "seeds")))
-                         + " " + ", ".join(map(str, seeds)))
+    if not isinstance(next(iter(runs.values())), dict):  # one group of seeds
+        seeds = [seed for seed, history in runs.items() if contiguous(history)]
+        if len(seeds) == len(runs):
+            return "Every run was computed in the contiguous memory layout."
+        named = [f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"] if seeds else []
+    else:
+        named = []
+        for name, group in runs.items():
+            seeds = [seed for seed, history in group.items() if contiguous(history)]
+            if seeds:
+                named.append(f"{name} (every seed)" if len(seeds) == len(group) else
+                             f"{name} seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}")
     if not named:
         return None
-    if len(groups) == 1 and len(seeds) == len(next(iter(groups.values()))):
-        return "Every run was computed in the contiguous memory layout."
     return (f"Computed in the contiguous memory layout: {'; '.join(named)}; the others channels-last. The layout "
             "changes the order of the sums, not the recipe.")
 
@@ -144,6 +145,19 @@ def bar_text(met, seeds):
     reach = "though its 95 % interval still reaches it" if wilson(met, seeds)[1] >= bar else \
         "and its 95 % interval does not reach it"
     return f"falls short of the bar, {reach}"
+
+
+def spread_texts(runs):
+    """How the lowest accuracies of the last 5 epochs of runs ({key: History}) spread, as glued text: their standard
+    deviation ("sd") and range ("spread") in points, how many standard deviations their mean sits above the target
+    accuracy ("margin"), and the mean that would put the target accuracy at the bar's share of a normal spread of
+    this deviation ("needed": 9 seeds in 10 above it, were the seeds normal)."""
+    lows = last5_minima(runs)
+    sd = statistics.stdev(lows)
+    quantile = statistics.NormalDist().inv_cdf(RELIABLE[0] / RELIABLE[1])
+    return {"sd": f"{sd:.2f} points", "spread": f"{max(lows) - min(lows):.2f} points",
+            "margin": f"{(statistics.mean(lows) - TARGET_ACCURACY) / sd:.1f} standard deviations",
+            "needed": f"{TARGET_ACCURACY + quantile * sd:.2f} %"}
 
 
 def confusion_matrix(labels, preds, classes=10):

@@ -81,8 +81,7 @@ def step_texts(runs):
                   f"{split}_last_train": f"{statistics.mean(e['train_acc'] for e in last):.2f} %",
                   f"{split}_last_heldout": f"{statistics.mean(e['test_acc'] for e in last):.2f} %",
                   f"{split}_gap": f"{abs(gap):.2f} points {'above' if gap >= 0 else 'below'}",
-                  f"{split}_range": f"{statistics.mean(s['last5_max'] - s['last5_min'] for s in summaries):.2f} "
-                                    "points",
+                  f"{split}_range": f"{statistics.mean(last5_ranges(histories)):.2f} points",
                   f"{split}_seconds": f"{seconds:.1f} s"}
     return texts
 

@@ -1,8 +1,8 @@
 """The training loop: fit() turns a model, the data and a RunConfig into a History."""
 import random
-from dataclasses import replace
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch

@@ -1,7 +1,8 @@
+import pytest
 import torch
 import torch.nn as nn
 
-from mnist_lib.evaluation import accuracy_of, robustness_rows
+from mnist_lib.evaluation import accuracy_of, robustness_rows, worst_cost
 
 
 def test_accuracy_of_9940_in_10000_is_exactly_the_bar():
@@ -26,3 +27,10 @@ def test_robustness_rows_move_the_test_digits_once_per_row_and_score_each_model(
         "rotated 10° anticlockwise", "rotated 10° clockwise"]
     share = {d: 100 * (data.test_labels == d).sum().item() / len(data.test_labels) for d in (1, 7)}
     assert all(row["ones"] == share[1] and row["sevens"] == share[7] for row in rows)
+
+
+def test_the_worst_cost_of_a_kind_of_move_is_taken_against_the_digits_as_they_are():
+    rows = [{"test digits": "as they are", "a": 99.5}, {"test digits": "shifted 2 px right", "a": 99.3},
+            {"test digits": "shifted 2 px up", "a": 98.9}, {"test digits": "rotated 10° clockwise", "a": 98.0}]
+    assert worst_cost(rows, "a", "shifted 2 px") == pytest.approx(0.6)
+    assert worst_cost(rows, "a", "rotated 10°") == pytest.approx(1.5)

@@ -6,7 +6,7 @@ from scipy import stats as scipy_stats
 import torch
 
 from mnist_lib import report
-from mnist_lib.report import (HELD_OUT, LABELS, SEED_COLUMNS, bar_text, compare_runs, comparison_text,
+from mnist_lib.report import (HELD_OUT, LABELS, SEED_COLUMNS, bar_text, spread_texts, compare_runs, comparison_text,
                               confusion_matrix, confusion_rows, html_table, layout_note, markdown_table,
                               misread_rows, model_costs, run_row, run_rows, seed_group_rows,
                               table_cells)
@@ -66,6 +66,13 @@ def test_the_bar_is_met_or_missed_with_the_reach_of_the_interval():
     assert bar_text(9, 10) == bar_text(20, 20) == "meets the bar"
     assert bar_text(16, 20) == "falls short of the bar, though its 95 % interval still reaches it"  # 58-92 %
     assert bar_text(3, 5) == "falls short of the bar, and its 95 % interval does not reach it"  # 23-88 %
+
+
+def test_the_spread_of_the_seeds_says_how_far_the_mean_sits_above_the_bar():
+    runs = {seed: history([99.0] * 10 + [low] * 5) for seed, low in enumerate((99.40, 99.50, 99.60), 1)}
+    # mean 99.50, standard deviation 0.10: one deviation above 99.40; 99.40 + 1.2816 x 0.10 puts 9 in 10 above it
+    assert spread_texts(runs) == {"sd": "0.10 points", "spread": "0.20 points", "margin": "1.0 standard deviations",
+                                  "needed": "99.53 %"}
 
 
 def test_the_runs_computed_contiguous_are_named_beneath_their_table():
