@@ -1,4 +1,4 @@
-"""Images per second of fit's training step with each speed lever, taking turns in one process, as chapter 12 shows.
+"""Images per second of fit's training step with each speed lever, taking turns in one process, as chapter 16 shows.
 
     python benchmarks/levers.py [--steps 100] [--repeats 3] [--only NAME ...] [--device auto]
 """

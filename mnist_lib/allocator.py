@@ -21,7 +21,7 @@ def keep_freed_memory(keep=True):
     """Keep freed memory in the process (True) or give it back to the system at once (False, glibc's default).
 
     An activation of 64 images of 32x22x22 floats is 4 MB: by default glibc maps it afresh every step and the first
-    touch of each of its pages faults, thousands of faults a training step of the final network (chapter 15 counts them).
+    touch of each of its pages faults, thousands of faults a training step of the final network (chapter 16 counts them).
     Kept, the same memory serves the next step. True when the setting took (glibc on Linux), else False."""
     mmap, trim = (MMAP_THRESHOLD_MAX, 1 << 30) if keep else (DEFAULT_MMAP_THRESHOLD, DEFAULT_TRIM_THRESHOLD)
     return _mallopt(M_MMAP_THRESHOLD, mmap) and _mallopt(M_TRIM_THRESHOLD, trim)

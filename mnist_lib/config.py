@@ -1,6 +1,6 @@
 """One run's hyperparameters, declared once for the notebooks, the CLI and the tests.
 
-The defaults are the book's final recipe (step 11); every earlier step states where it differs.
+The defaults are the book's final recipe (step 12); every earlier step states where it differs.
 """
 from dataclasses import asdict, dataclass, field, fields, replace
 
@@ -8,7 +8,7 @@ OPTIMIZERS = ("sgd", "adam")
 SCHEDULERS = ("none", "step", "onecycle", "plateau")
 VALIDATION_IMAGES = 10000  # the last training images, held out of training to decide on: the validation split
 # Where and how fast a run computes, not what it learns: like the number of threads, they change only the order in
-# which floating-point sums are taken (chapter 15 checks channels-last on five validation seeds each way).
+# which floating-point sums are taken (chapter 16 checks channels-last on five validation seeds each way).
 EXECUTION = ("device", "channels_last", "eval_batch_size")
 # How runs recorded before these fields existed were computed, and what they learnt from: without a random crop or
 # intensity jitter, and without a teacher (stated here too, so that a later default cannot change what an old record
@@ -32,7 +32,7 @@ class RunConfig:
     momentum: float = param(0.9, "SGD momentum")
     weight_decay: float = param(0.0, "L2 penalty added by the optimiser")
     scheduler: str = param("step", "none, step, onecycle or plateau")
-    step_size: int = param(8, "epochs between decays (step scheduler)")
+    step_size: int = param(6, "epochs between decays (step scheduler)")
     gamma: float = param(0.1, "decay factor (step and plateau schedulers)")
     label_smoothing: float = param(0.0, "share of the target spread over all classes")
     ema: float = param(0.999, "evaluate and keep a moving average of the weights with this decay per step (0 = off)")
@@ -56,7 +56,7 @@ class RunConfig:
     seed: int = param(1, "seeds the weights, the shuffling, dropout and augmentation")
     device: str = param("auto", "auto (cuda, then mps, then cpu), or a torch device name")
     channels_last: bool = param(True, "hold activations and weights channels-last (NHWC), which the "
-                                      "convolution kernels run faster (chapter 15 measures it)")
+                                      "convolution kernels run faster (chapter 16 measures it)")
     eval_batch_size: int = param(1000, "images per batch when evaluating (no effect on the figures)")
 
     def __post_init__(self):

@@ -1,4 +1,4 @@
-"""The frontier (chapter 16): how the lowest accuracy of the last 5 epochs falls as a network's parameters fall, a
+"""The frontier (chapter 17): how the lowest accuracy of the last 5 epochs falls as a network's parameters fall, a
 straight line through it against log-parameters, where that line crosses a bar, each with its 95 % interval, and the
 figure of it all."""
 import math

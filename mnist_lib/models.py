@@ -63,7 +63,7 @@ class ConvHeadNet(nn.Module):
 
 class SeparableNet(nn.Module):
     """ConvHeadNet's layout with separable convolutions after the first: the same depth and receptive field, one and
-    a half to three times the channels. Step 10's network, and chapter 16's variants of it: `groups` gives each
+    a half to three times the channels. Step 10's network, and chapter 17's variants of it: `groups` gives each
     separable block's pointwise groups, `ghost` which blocks are ghost blocks, `before_pool` how many blocks come
     before the pool. The comments in forward give step 10's layout; anatomy.receptive_fields gives any variant's."""
 
@@ -91,7 +91,7 @@ class SeparableNet(nn.Module):
 
 class SharedNet(nn.Module):
     """Step 10's layout up to the first block after the pool; then, in place of the second, one shared block applied
-    several times (chapter 16)."""
+    several times (chapter 17)."""
 
     def __init__(self, *, widths, repeat):
         super().__init__()
@@ -113,7 +113,7 @@ WIDTHS = (8, 16, 10, 16, 16, 16)  # channels of the six convolutions: under 8,00
 CONV_HEAD_WIDTHS = (8, 12, 16, 8, 16, 16)
 # One and a half to three times those channels for fewer parameters: separable convolutions are that much cheaper.
 SEPARABLE_WIDTHS = (12, 24, 32, 48, 48)
-# Step 10's layout under 4,000 parameters, kept wide after the pool (chapter 16's Small_C).
+# Step 10's layout under 4,000 parameters, kept wide after the pool (chapter 17's Small_C).
 NARROW_WIDTHS = (6, 12, 20, 36, 36)
 
 
@@ -130,10 +130,10 @@ MODELS = {
     "Model_4": lambda: Net(widths=WIDTHS, bn=True, dropout=0.05),
     "Model_5": lambda: ConvHeadNet(widths=CONV_HEAD_WIDTHS),
     "Model_6": lambda: SeparableNet(widths=SEPARABLE_WIDTHS),
-    # Step 10's network widened along chapter 16's line of widths, 15 % of the way from Small_C's past it: the widest
+    # Step 10's network widened along chapter 17's line of widths, 15 % of the way from Small_C's past it: the widest
     # on that line under the budget, 7,952 parameters.
     "Model_7": lambda: SeparableNet(widths=widths_between(1.15)),
-    # Chapter 16's networks under 4,000 parameters: step 10's channels cut evenly (A), kept wide where the maps are
+    # Chapter 17's networks under 4,000 parameters: step 10's channels cut evenly (A), kept wide where the maps are
     # large (B), kept wide after the pool (C); then rungs a third, two thirds and half of the way from C to step 10,
     # and one a quarter of that way below C (M).
     "Small_A": lambda: SeparableNet(widths=(8, 16, 24, 32, 32)),

@@ -63,7 +63,7 @@ def plot_accuracy_vs_params(rows):
     for i, r in enumerate(rows):
         mean, (low, high) = r["last5_min_mean"], r["last5_min_interval"]
         spread = [[mean - low], [high - mean]]
-        colour = plt.cm.tab20(i % 20)  # the eleven steps in as many colours
+        colour = plt.cm.tab20(i % 20)  # each step in its own colour, up to twenty
         ax.errorbar(r["parameters"], mean, yerr=spread, fmt="o", color=colour, capsize=3)
         ax.annotate(r["seed_group"], (r["parameters"], mean), textcoords="offset points", xytext=(5, 3), fontsize=8)
         ax_steps.errorbar(i, mean, yerr=spread, fmt="o", color=colour, capsize=3)

@@ -1,27 +1,26 @@
 """The published networks beside this book's: each peer trained with several seeds under its own recipe and under
-the book's final recipe, and what the two comparisons resolve: the recipe's part (one network, two recipes) and the
+the book's recipe (step 11's), and what the two comparisons resolve: the recipe's part (one network, two recipes) and the
 network's part (one recipe, two networks)."""
 from dataclasses import replace
 from pathlib import Path
 
-from .config import RunConfig
 from .models import build_model, count_parameters
-from .peers import PEER_RECIPES, REPORTED, recipe_text, reported_lowest
+from .peers import BOOK_RECIPE, PEER_RECIPES, REPORTED, recipe_text, reported_lowest
 from .report import (compare_runs, comparison_text, last5_minima, met_on_accuracy, met_text, model_costs,
                      seed_group_rows)
 from .runs import fit_runs
 from .stats import mean_interval, verdict
 from .target import TARGET_ACCURACY, TARGET_PARAMS
 
-RECIPES = ("own", "book")  # each peer's own recipe, then the book's final recipe with the peer's network
+RECIPES = ("own", "book")  # each peer's own recipe, then the book's recipe (step 11's) with the peer's network
 
 
 def peer_runs(chapter, out, peers, own_seeds, book_seeds):
     """{"own": {peer: {seed: History}}, "book": {...}}: each peer trained under its own recipe (PEER_RECIPES) with
-    own_seeds and under the book's final recipe with book_seeds, scored on the test set, each run in
+    own_seeds and under the book's recipe of step 11 (BOOK_RECIPE) with book_seeds, scored on the test set, each run in
     out/<peer>/<own|book>/seed_<n>. One call of fit_runs, seed by seed, so the two recipes share the workers and a
     stopped rerun leaves every peer with its first seeds. chapter (chapter.open_chapter's) gives the form."""
-    recipes = {peer: {"own": PEER_RECIPES[peer], "book": RunConfig(model=peer)} for peer in peers}
+    recipes = {peer: {"own": PEER_RECIPES[peer], "book": replace(BOOK_RECIPE, model=peer)} for peer in peers}
     seeds = {"own": own_seeds, "book": book_seeds}
     runs = {(kind, peer, seed): (replace(chapter.recipe(recipes[peer][kind]), seed=seed),
                                  Path(chapter.folder(f"{out}/{peer}/{kind}")) / f"seed_{seed}")

@@ -22,7 +22,7 @@ WARMUP = 5  # untimed steps: first-call allocation and, on a GPU, kernel selecti
 
 @dataclass(frozen=True)
 class Step:
-    """How a training step is computed. The defaults are fit's step before chapter 15; FAST is fit's step now."""
+    """How a training step is computed. The defaults are fit's step before chapter 16; FAST is fit's step now."""
     channels_last: bool = False  # activations and weights NHWC
     keep_memory: bool = False  # the C allocator keeps freed memory (allocator.keep_freed_memory)
     batch_size: int = 64

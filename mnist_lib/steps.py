@@ -1,6 +1,7 @@
 """What every step chapter shows under the book's protocol: its recipe trained with five seeds on the validation
 split, where the step is judged against the one before, and with five seeds on the test set, where it is reported."""
 import statistics
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,17 +10,18 @@ from .report import (bar_text, compare_runs, comparison_text, last5_minima, mean
                      met_text)
 from .runs import fit_seeds
 from .stats import mean_interval, welch
-from .target import summarise
+from .target import TARGET_LAST, summarise
 
 SEEDS = range(1, 6)  # each split's seeds; two in smoke form
 SPLITS = ("validation", "test")  # where a step is judged against its base, then where it is reported
 
-# Step 1's recipe: a fixed learning rate of 0.01, no augmentation, no weight averaging.
-START = RunConfig(model="Model_1", lr=0.01, scheduler="none", ema=0.0, rotation=0.0, translate=0.0)
+# Step 1's recipe: a fixed learning rate of 0.01, no augmentation, no weight averaging. The step scheduler, once
+# step 5 turns it on, cuts the rate after 8 epochs until step 12.
+START = RunConfig(model="Model_1", lr=0.01, scheduler="none", step_size=8, ema=0.0, rotation=0.0, translate=0.0)
 
 # Each step of the drill-down: the step whose recipe it builds on, and the one change it makes to it. Every step
 # builds on the one before, since no change was resolved lower on the validation split; step 2's fewer parameters
-# would be kept whatever they cost (the budget needs them). Step 11's recipe is the final one, RunConfig's defaults.
+# would be kept whatever they cost (the budget needs them). Step 12's recipe is the final one, RunConfig's defaults.
 CHANGES = {"01_setup": (None, {}),
            "02_skeleton": ("01_setup", dict(model="Model_2")),
            "03_batchnorm": ("02_skeleton", dict(model="Model_3")),
@@ -30,7 +32,8 @@ CHANGES = {"01_setup": (None, {}),
            "08_shifts": ("07_augmentation", dict(translate=0.1)),
            "09_averaging": ("08_shifts", dict(ema=0.999)),
            "10_separable": ("09_averaging", dict(model="Model_6")),
-           "11_learning_rate": ("10_separable", dict(lr=0.1))}
+           "11_learning_rate": ("10_separable", dict(lr=0.1)),
+           "12_earlier_drop": ("11_learning_rate", dict(step_size=6))}  # 0.1 for 6 epochs, then 0.01
 
 
 def step_recipe(step):
@@ -65,7 +68,9 @@ def step_texts(runs):
     the best train and evaluation accuracy, the last epoch's train and evaluation accuracy and the first's train
     accuracy, the last epoch's train accuracy against its evaluation accuracy ("0.12 points above"), how far a
     seed's evaluation accuracy moves within its last 5 epochs (highest minus lowest), each a mean over the seeds,
-    and the median training seconds of an epoch, which resists the moments a shared machine slows a run down."""
+    the median training seconds of an epoch, which resists the moments a shared machine slows a run down, where
+    the lowest of the last 5 epochs falls (last5_low_epochs) and how far the evaluation accuracy climbs from the
+    first of those epochs to the last (last5_climbs, mean with its 95 % interval)."""
     texts = {}
     for split, histories in runs.items():
         summaries = [summarise(history) for history in histories.values()]
@@ -82,8 +87,31 @@ def step_texts(runs):
                   f"{split}_last_heldout": f"{statistics.mean(e['test_acc'] for e in last):.2f} %",
                   f"{split}_gap": f"{abs(gap):.2f} points {'above' if gap >= 0 else 'below'}",
                   f"{split}_range": f"{statistics.mean(last5_ranges(histories)):.2f} points",
-                  f"{split}_seconds": f"{seconds:.1f} s"}
+                  f"{split}_seconds": f"{seconds:.1f} s",
+                  f"{split}_low_epoch": low_epoch_text(last5_low_epochs(histories)),
+                  f"{split}_climb": "{:+.2f} points (95 % interval {:+.2f} to {:+.2f})".format(
+                      *mean_interval(last5_climbs(histories)))}
     return texts
+
+
+def last5_low_epochs(runs):
+    """The epoch at which each run's evaluation accuracy is lowest within its last 5 epochs (the first such)."""
+    epochs = []
+    for history in runs.values():
+        last = history.epochs[-TARGET_LAST:]
+        epochs.append(min(last, key=lambda e: e["test_acc"])["epoch"])
+    return epochs
+
+
+def low_epoch_text(epochs):
+    """Where the lowest of the last 5 epochs falls most often: "epoch 11 in 4 of 5 seeds"."""
+    (epoch, count), = Counter(epochs).most_common(1)
+    return f"epoch {epoch} in {count} of {len(epochs)} seeds"
+
+
+def last5_climbs(runs):
+    """How far each run's evaluation accuracy moves from the first of its last 5 epochs to the last (points)."""
+    return [h.epochs[-1]["test_acc"] - h.epochs[-TARGET_LAST]["test_acc"] for h in runs.values()]
 
 
 def last_epoch_gaps(runs):
@@ -100,7 +128,8 @@ def step_decision(validation, base, base_name, needed=False):
     """A step's validation runs ({seed: History}) against its base step's (base), as glued text: "difference", the
     difference of mean last-5 minima in words with its 95 % Welch interval; "gap_difference" and "range_difference",
     the same comparison of the last epoch's gap (train minus held-out accuracy) and of how far the accuracy moves
-    within the last 5 epochs (last5_ranges); and "decision", what the protocol does with the change:
+    within the last 5 epochs (last5_ranges) and of how far it climbs from the first of them to the last
+    (last5_climbs); and "decision", what the protocol does with the change:
     kept unless the interval resolves it lower; a change the target needs (needed: fewer parameters) is kept
     whatever it costs."""
     comparison = compare_runs(validation, base)
@@ -109,4 +138,5 @@ def step_decision(validation, base, base_name, needed=False):
     return {"difference": comparison_text(comparison, *words),
             "gap_difference": comparison_text(welch(last_epoch_gaps(validation), last_epoch_gaps(base)), *words),
             "range_difference": comparison_text(welch(last5_ranges(validation), last5_ranges(base)), *words),
+            "climb_difference": comparison_text(welch(last5_climbs(validation), last5_climbs(base)), *words),
             "decision": "kept" if needed or not lower else "not kept"}

@@ -214,11 +214,11 @@ def seeds_met(folder, seeds):
 
 
 def test_reliability_page_counts_the_committed_seeds(site):
-    text = " ".join(read_page(site, "12_reliability").text)
+    text = " ".join(read_page(site, "13_reliability").text)
     for step, seeds in (("07_augmentation", 10), ("08_shifts", 10), ("09_averaging", 10), ("10_separable", 10),
-                        ("11_learning_rate", 20)):
+                        ("11_learning_rate", 20), ("12_earlier_drop", 20)):
         assert seeds_met(ROOT / "book" / "histories" / step / "test", seeds) in text, step
-    assert seeds_met(ROOT / "book" / "histories" / "12_reliability" / "final_recipe_contiguous", 10) in text
+    assert seeds_met(ROOT / "book" / "histories" / "13_reliability" / "step_11_contiguous", 10) in text
 
 
 def test_smallest_reliable_page_follows_the_committed_runs(site):
@@ -226,7 +226,7 @@ def test_smallest_reliable_page_follows_the_committed_runs(site):
     seeds average the bar, and the count of test seeds meeting the target of each network tested from it up to the
     first that meets it for nine in ten, as the page prints them."""
     histories = ROOT / "book" / "histories"
-    ladder = {name: histories / "16_smallest" / "validation" / name
+    ladder = {name: histories / "17_smallest" / "validation" / name
               for name in ("Small_M", "Small_C", "Small_E", "Small_L", "Small_F", "Model_7")}
     ladder["Model_6"] = histories / "11_learning_rate" / "validation"
     runs = {name: [History.load(folder / f"seed_{seed}" / "history.json") for seed in range(1, 6)]
@@ -234,14 +234,14 @@ def test_smallest_reliable_page_follows_the_committed_runs(site):
     assert all(run.meta["config"]["holdout"] == 10000 and len(run.epochs) == 15 for rs in runs.values() for run in rs)
     order = sorted(runs, key=lambda name: runs[name][0].params)
     lows = {name: [summarise(run)["last5_min"] for run in runs[name]] for name in order}
-    text = re.sub(r" ([,:;.])", r"\1", " ".join(" ".join(read_page(site, "16_smallest").text).split()))
+    text = re.sub(r" ([,:;.])", r"\1", " ".join(" ".join(read_page(site, "17_smallest").text).split()))
     x = [math.log10(runs[name][0].params) for name in order for _ in lows[name]]
     slope = statistics.linear_regression(x, [low for name in order for low in lows[name]]).slope
     assert f"The line rises {slope:.2f} points for each tenfold parameters" in text
     chosen = next(name for name in order if statistics.mean(lows[name]) >= TARGET_ACCURACY)
     assert f"The rule chose {chosen}," in text
     for name in order[order.index(chosen):]:
-        folder = histories / ("11_learning_rate/test" if name == "Model_6" else f"16_smallest/{name}")
+        folder = histories / ("11_learning_rate/test" if name == "Model_6" else f"17_smallest/{name}")
         tested = [History.load(folder / f"seed_{seed}" / "history.json") for seed in range(1, 11)]
         assert all(run.meta["config"]["holdout"] == 0 and len(run.epochs) == 15 for run in tested)
         met = sum(map(meets_target, tested))
@@ -257,12 +257,12 @@ def test_peers_page_counts_the_committed_seeds(site):
     """Recomputed from the histories alone: each published network's seeds whose last five test accuracies all
     reach the bar, under its own recipe (seeds 1-10) and under the book's (seeds 1-5), as the Results table prints
     them, and the networks it names as meeting the target for nine seeds in ten."""
-    text = re.sub(r" ([,:;.])", r"\1", " ".join(" ".join(read_page(site, "17_peers").text).split()))
+    text = re.sub(r" ([,:;.])", r"\1", " ".join(" ".join(read_page(site, "18_peers").text).split()))
     reliable = []
     for peer in ("Peer_A", "Peer_B", "Peer_C", "Peer_D", "Peer_E"):
         counts = []
         for recipe, seeds in (("own", 10), ("book", 5)):
-            runs = [History.load(ROOT / "book" / "histories" / "17_peers" / peer / recipe / f"seed_{seed}" /
+            runs = [History.load(ROOT / "book" / "histories" / "18_peers" / peer / recipe / f"seed_{seed}" /
                                  "history.json") for seed in range(1, seeds + 1)]
             assert all(len(run.epochs) == 15 and run.meta["config"]["holdout"] == 0 for run in runs)
             counts.append(sum(summarise(run)["last5_min"] >= TARGET_ACCURACY for run in runs))
@@ -290,5 +290,5 @@ def test_every_chapter_opens_through_the_preamble():
         assert "MNIST_BOOK_SMOKE" not in code and "os.environ" not in code, notebook.name
         uses = [line for line in code.splitlines() if re.search(r"\bSMOKE\b", line)]
         assert all("open_chapter(SMOKE, OUT)" in line for line in uses), notebook.name
-        if notebook.stem != "13_comparison":  # it only reads the step chapters' committed runs
+        if notebook.stem != "14_comparison":  # it only reads the step chapters' committed runs
             assert len(uses) == 1, notebook.name

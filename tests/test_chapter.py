@@ -9,7 +9,7 @@ def test_full_form_keeps_the_committed_folder_and_the_recipe(monkeypatch):
     chapter = open_chapter(False, "histories/02_skeleton")
     assert not chapter.smoke and chapter.out == "histories/02_skeleton"
     assert chapter.recipe(RunConfig()) == RunConfig()
-    assert chapter.folder("histories/12_reliability/step_8") == "histories/12_reliability/step_8"
+    assert chapter.folder("histories/13_reliability/step_8") == "histories/13_reliability/step_8"
     assert chapter.processes == 2  # one worker per core
 
 
@@ -22,8 +22,8 @@ def test_the_parameter_or_the_variable_turns_on_smoke_form_in_a_fresh_folder(mon
         assert chapter.smoke and os.path.isdir(chapter.out) and not os.listdir(chapter.out)
         assert chapter.recipe(RunConfig()) == RunConfig().smoke()
         assert chapter.processes == 0  # smoke runs train in the notebook's own process
-        assert chapter.folder("histories/12_reliability/step_8/") == os.path.join(
-            chapter.out, "histories", "12_reliability", "step_8")
+        assert chapter.folder("histories/13_reliability/step_8/") == os.path.join(
+            chapter.out, "histories", "13_reliability", "step_8")
     assert by_parameter.out != by_variable.out
 
 

@@ -31,7 +31,7 @@ def test_the_colab_install_cell_is_folded_away_on_every_page():
 def test_the_steps_table_names_beneath_it_the_steps_computed_in_the_contiguous_layout():
     """Recomputed from the histories: the steps whose test seeds 1-5 all record the contiguous layout are named once,
     after the table, and no other step is."""
-    notebook = nbformat.read(ROOT / "book" / "13_comparison.ipynb", as_version=4)
+    notebook = nbformat.read(ROOT / "book" / "14_comparison.ipynb", as_version=4)
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     tables = [output.data["text/html"] for output in outputs
               if output.get("metadata", {}).get("scrapbook", {}).get("name") == "steps_table"]

@@ -6,8 +6,9 @@ import pytest
 
 from mnist_lib.config import RunConfig
 from mnist_lib.models import build_model, model_names
-from mnist_lib.peers import (DIFFERENCES, PEER_RECIPES, REPORTED, UNSTATED, recipe_text,
+from mnist_lib.peers import (BOOK_RECIPE, DIFFERENCES, PEER_RECIPES, REPORTED, UNSTATED, recipe_text,
                             reported_lowest)
+from mnist_lib.steps import step_recipe
 from mnist_lib.train import fit
 
 PEERS = [name for name in model_names() if name.startswith("Peer_")]
@@ -40,9 +41,12 @@ def test_each_recipe_trains_its_own_peer_for_15_epochs_on_the_raw_weights(name):
 
 
 @pytest.mark.parametrize("name", PEERS)
-def test_what_a_write_up_does_not_state_is_the_books_default(name):
-    default = RunConfig()
-    assert all(getattr(PEER_RECIPES[name], field) == getattr(default, field) for field in UNSTATED[name])
+def test_what_a_write_up_does_not_state_is_the_books_recipe(name):
+    assert all(getattr(PEER_RECIPES[name], field) == getattr(BOOK_RECIPE, field) for field in UNSTATED[name])
+
+
+def test_the_books_recipe_beside_the_peers_is_step_11s():
+    assert BOOK_RECIPE == step_recipe("11_learning_rate") and BOOK_RECIPE.step_size == 8
 
 
 def test_the_stated_recipes_by_hand():

@@ -74,10 +74,10 @@ def test_a_url_colab_cannot_open_is_refused(tmp_path):
 def test_a_chapter_without_the_install_cell_stops_the_command_before_any_write(tmp_path):
     book_copy(tmp_path)
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import mnist_lib")]),
-                   tmp_path / "book" / "16_smallest.ipynb")
+                   tmp_path / "book" / "17_smallest.ipynb")
     before = (tmp_path / "_config.yml").read_text()
     out = book_command(tmp_path, "--repository", FORK)
-    assert out.returncode == 2 and "16_smallest.ipynb: the first code cell is not the Colab install cell" in out.stderr
+    assert out.returncode == 2 and "17_smallest.ipynb: the first code cell is not the Colab install cell" in out.stderr
     assert (tmp_path / "_config.yml").read_text() == before
     assert (tmp_path / "book" / "01_setup.ipynb").read_text() == (ROOT / "book" / "01_setup.ipynb").read_text()
 

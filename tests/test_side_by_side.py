@@ -4,9 +4,8 @@ import pytest
 from crafted import crafted_run
 
 from mnist_lib.chapter import Chapter
-from mnist_lib.config import RunConfig
 from mnist_lib.history import History
-from mnist_lib.peers import PEER_RECIPES
+from mnist_lib.peers import BOOK_RECIPE, PEER_RECIPES
 from mnist_lib.side_by_side import (names_text, peer_runs, plot_side_by_side, reached, side_by_side_rows,
                                     side_by_side_texts, split_rows, training_hours)
 
@@ -19,14 +18,14 @@ def runs(params, *lows, model=None):
 
 def test_each_peer_trains_under_its_own_recipe_and_the_books_in_its_own_folders(tmp_path, data):
     chapter = Chapter(smoke=True, out=str(tmp_path))
-    got = peer_runs(chapter, "histories/17_peers", ["Peer_D"], own_seeds=(1, 2), book_seeds=(1,))
+    got = peer_runs(chapter, "histories/18_peers", ["Peer_D"], own_seeds=(1, 2), book_seeds=(1,))
     assert {kind: {peer: list(seeds) for peer, seeds in groups.items()} for kind, groups in got.items()} == {
         "own": {"Peer_D": [1, 2]}, "book": {"Peer_D": [1]}}
-    folder = tmp_path / "histories" / "17_peers" / "Peer_D"
+    folder = tmp_path / "histories" / "18_peers" / "Peer_D"
     own = History.load(folder / "own" / "seed_2" / "history.json").meta["config"]
     book = History.load(folder / "book" / "seed_1" / "history.json").meta["config"]
     assert own == replace(PEER_RECIPES["Peer_D"].smoke(), seed=2).to_dict()
-    assert book == RunConfig(model="Peer_D").smoke().to_dict()
+    assert book == replace(BOOK_RECIPE, model="Peer_D").smoke().to_dict()
     assert got["own"]["Peer_D"][2].meta["seed"] == 2
 
 

@@ -4,7 +4,8 @@ from mnist_lib import RunConfig
 from mnist_lib.chapter import Chapter
 import pytest
 
-from mnist_lib.steps import CHANGES, step_change, step_decision, step_recipe, step_runs, step_texts
+from mnist_lib.steps import (CHANGES, last5_climbs, last5_low_epochs, low_epoch_text, step_change, step_decision,
+                             step_recipe, step_runs, step_texts)
 
 
 def test_a_step_trains_its_recipe_on_both_splits_in_their_own_folders(tmp_path, data):
@@ -19,6 +20,18 @@ def test_a_step_trains_its_recipe_on_both_splits_in_their_own_folders(tmp_path, 
     again = step_runs(cfg, "histories/step", chapter)  # finished: read, not trained again
     assert again["test"][1].epochs == runs["test"][1].epochs
     assert list(step_runs(cfg, "histories/step", chapter, splits=("validation",))) == ["validation"]
+
+
+def test_where_the_lowest_of_the_last_five_falls_and_how_far_they_climb():
+    runs = {1: crafted_run([99.0] * 10 + [99.3, 99.5, 99.4, 99.4, 99.5]),
+            2: crafted_run([99.0] * 10 + [99.4, 99.3, 99.5, 99.5, 99.6]),
+            3: crafted_run([99.0] * 10 + [99.2, 99.4, 99.2, 99.4, 99.4])}  # lowest twice: the first counts
+    assert last5_low_epochs(runs) == [11, 12, 11]
+    assert low_epoch_text([11, 12, 11]) == "epoch 11 in 2 of 3 seeds"
+    assert last5_climbs(runs) == pytest.approx([0.2, 0.2, 0.2])
+    texts = step_texts({"validation": runs})
+    assert texts["validation_low_epoch"] == "epoch 11 in 2 of 3 seeds"
+    assert texts["validation_climb"] == "+0.20 points (95 % interval +0.20 to +0.20)"
 
 
 def test_a_steps_figures_read_as_text_per_split():
@@ -41,8 +54,8 @@ def test_a_steps_figures_read_as_text_per_split():
 
 
 def test_each_step_changes_one_idea_and_the_last_is_the_final_recipe():
-    assert step_recipe("11_learning_rate") == RunConfig()
-    assert step_recipe("08_shifts") == RunConfig(model="Model_5", lr=0.05, ema=0.0)
+    assert step_recipe("12_earlier_drop") == RunConfig()
+    assert step_recipe("08_shifts") == RunConfig(model="Model_5", lr=0.05, step_size=8, ema=0.0)
     assert step_recipe("05_schedule").model == "Model_4"  # step 4's dropout is not resolved lower: kept
     assert step_change("08_shifts") == "translate 0.0 → 0.1"
     assert step_change("01_setup") == "none"
@@ -83,3 +96,14 @@ def test_the_gap_and_the_range_of_the_last_epochs_are_compared_with_the_base_ste
     assert steady["range_difference"].startswith("lower than step 3's (-0.08 points")
     same = step_decision(base, base, "step 3")
     assert same["gap_difference"].startswith("not resolved") and same["range_difference"].startswith("not resolved")
+
+
+def test_the_climb_over_the_last_epochs_is_compared_with_the_base_steps():
+    def seeds(climbs):
+        return {seed: crafted_run([99.0] * 10 + [99.3, 99.3, 99.3, 99.3, 99.3 + climb])
+                for seed, climb in enumerate(climbs, 1)}
+
+    base = seeds([0.10, 0.12, 0.08])
+    assert step_decision(seeds([0.01, 0.02, 0.00]), base, "step 11")["climb_difference"].startswith(
+        "lower than step 11's (-0.09 points")
+    assert step_decision(base, base, "step 11")["climb_difference"].startswith("not resolved from step 11's (+0.00")
