@@ -43,7 +43,7 @@ def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):
 
 def robustness_rows(models, data, shifts=(1, 2), angles=(5, 10, 15)):
     """Accuracy of each model ({column: model}) under each shift (right, left, down, up) and each rotation (both
-    ways), beside the untouched set: one row per way of moving the test digits."""
+    ways), beside the untouched set: one row per way of moving the digits."""
     moves = [("as they are", {})]
     for d in shifts:
         for name, shift in (("right", (d, 0)), ("left", (-d, 0)), ("down", (0, d)), ("up", (0, -d))):
@@ -51,11 +51,11 @@ def robustness_rows(models, data, shifts=(1, 2), angles=(5, 10, 15)):
     for a in angles:
         for sign, name in ((1, "anticlockwise"), (-1, "clockwise")):
             moves.append((f"rotated {a}° {name}", {"angle": sign * a}))
-    return [{"test digits": move, **{column: accuracy_under(model, data, **how) for column, model in models.items()}}
+    return [{"digits": move, **{column: accuracy_under(model, data, **how) for column, model in models.items()}}
             for move, how in moves]
 
 
 def worst_cost(rows, column, move):
     """How many points of accuracy the worst of robustness_rows' moves whose name starts with `move` ("shifted 2
     px") costs the model in `column`, against the digits as they are (the first row)."""
-    return rows[0][column] - min(row[column] for row in rows if row["test digits"].startswith(move))
+    return rows[0][column] - min(row[column] for row in rows if row["digits"].startswith(move))

@@ -1,9 +1,9 @@
 """The five published networks of this exercise (../shared/PEERS.md), trained as their write-ups state.
 
 Each recipe sets what its write-up states and keeps the book's recipe (BOOK_RECIPE) where the write-up is silent
-(UNSTATED names those fields). Two settings are the same for all five: no weight average (ema=0), since none of them evaluates
-anything but the weights it trained, and only the augmentation each one names (translate=0 unless it names shifts).
-Dropout belongs to the networks (above), the normalisation to the data: the book's, computed from the
+(UNSTATED names those fields). Two settings are the same for all five: no weight average (ema=0), since none of them
+evaluates anything but the weights it trained, and only the augmentation each one names (translate=0 unless it names
+shifts). Dropout belongs to the networks (above), the normalisation to the data: the book's, computed from the
 training set, is (0.1307, 0.3081).
 """
 from dataclasses import replace
@@ -104,7 +104,7 @@ def peer_e():
 
 
 # The book's recipe that the peers are trained under and that fills what a write-up leaves unstated: step 11's. The
-# final recipe (step 12) differs from it only in cutting the learning rate after 6 epochs instead of 8.
+# final recipe (step 12) differs from it only in cutting the learning rate every 6 epochs instead of every 8.
 BOOK_RECIPE = RunConfig(step_size=8)
 
 PEER_RECIPES = {
@@ -114,18 +114,18 @@ PEER_RECIPES = {
     "Peer_A": replace(BOOK_RECIPE, model="Peer_A", rotation=6.9, translate=0.0, ema=0.0),
     # Stated, from its notebook: SGD at 0.01 with momentum 0.9, no weight decay; StepLR every 5 epochs by 0.1;
     # batches of 32; 15 epochs; rotation within +-10 degrees (dropout 0.01 is in the network).
-    "Peer_B": replace(BOOK_RECIPE, model="Peer_B", batch_size=32, lr=0.01, momentum=0.9, weight_decay=0.0, scheduler="step",
-                        step_size=5, gamma=0.1, rotation=10.0, translate=0.0, ema=0.0),
+    "Peer_B": replace(BOOK_RECIPE, model="Peer_B", batch_size=32, lr=0.01, momentum=0.9, weight_decay=0.0,
+                      scheduler="step", step_size=5, gamma=0.1, rotation=10.0, translate=0.0, ema=0.0),
     # Stated, from its notebook: SGD at 0.01 with momentum 0.9; OneCycleLR peaking at 0.01 over 15 epochs, stepped
     # per batch, its other arguments torch's defaults, as make_optimizer's; batches of 64; a random resized crop of
     # 85-100 % of the area, then rotation within +-7 degrees.
-    "Peer_C": replace(BOOK_RECIPE, model="Peer_C", batch_size=64, lr=0.01, momentum=0.9, scheduler="onecycle", rotation=7.0,
-                        translate=0.0, crop_scale=0.85, ema=0.0),
+    "Peer_C": replace(BOOK_RECIPE, model="Peer_C", batch_size=64, lr=0.01, momentum=0.9, scheduler="onecycle",
+                      rotation=7.0, translate=0.0, crop_scale=0.85, ema=0.0),
     # Stated, from its code: SGD at 0.04 with momentum 0.9; StepLR every 7 epochs by 0.1; batches of 128; 15 epochs;
     # random affine (rotation +-20 degrees, shifts +-10 %, zoom 0.9-1.1), then colour jitter 0.1, which on a grey
     # image is brightness and contrast within 1 +- 0.1 (dropout 0.1 is in the network).
-    "Peer_D": replace(BOOK_RECIPE, model="Peer_D", batch_size=128, lr=0.04, momentum=0.9, scheduler="step", step_size=7,
-                        gamma=0.1, rotation=20.0, translate=0.1, scale=0.1, jitter=0.1, ema=0.0),
+    "Peer_D": replace(BOOK_RECIPE, model="Peer_D", batch_size=128, lr=0.04, momentum=0.9, scheduler="step",
+                      step_size=7, gamma=0.1, rotation=20.0, translate=0.1, scale=0.1, jitter=0.1, ema=0.0),
     # Stated: random rotation, its angle not given; a StepLR "at step 10" in the step before the final one, taken
     # as every 10 epochs. Silent on the optimiser, learning rate, decay factor, batch size, epochs and
     # normalisation, and on the rotation's angle: the book's SGD at 0.1 with momentum 0.9, decay by 0.1, batches of

@@ -1,6 +1,6 @@
 """The published networks beside this book's: each peer trained with several seeds under its own recipe and under
-the book's recipe (step 11's), and what the two comparisons resolve: the recipe's part (one network, two recipes) and the
-network's part (one recipe, two networks)."""
+the book's recipe (step 11's), and what the two comparisons resolve: the recipe's part (one network, two recipes)
+and the network's part (one recipe, two networks)."""
 from dataclasses import replace
 from pathlib import Path
 

@@ -33,7 +33,7 @@ CHANGES = {"01_setup": (None, {}),
            "09_averaging": ("08_shifts", dict(ema=0.999)),
            "10_separable": ("09_averaging", dict(model="Model_6")),
            "11_learning_rate": ("10_separable", dict(lr=0.1)),
-           "12_earlier_drop": ("11_learning_rate", dict(step_size=6))}  # 0.1 for 6 epochs, then 0.01
+           "12_earlier_drop": ("11_learning_rate", dict(step_size=6))}  # cut every 6 epochs: 0.1, 0.01, 0.001
 
 
 def step_recipe(step):

@@ -22,7 +22,7 @@ class Always(nn.Module):
 
 def test_robustness_rows_move_the_test_digits_once_per_row_and_score_each_model(data):
     rows = robustness_rows({"ones": Always(1), "sevens": Always(7)}, data, shifts=(2,), angles=(10,))
-    assert [row["test digits"] for row in rows] == [
+    assert [row["digits"] for row in rows] == [
         "as they are", "shifted 2 px right", "shifted 2 px left", "shifted 2 px down", "shifted 2 px up",
         "rotated 10° anticlockwise", "rotated 10° clockwise"]
     share = {d: 100 * (data.test_labels == d).sum().item() / len(data.test_labels) for d in (1, 7)}
@@ -30,7 +30,7 @@ def test_robustness_rows_move_the_test_digits_once_per_row_and_score_each_model(
 
 
 def test_the_worst_cost_of_a_kind_of_move_is_taken_against_the_digits_as_they_are():
-    rows = [{"test digits": "as they are", "a": 99.5}, {"test digits": "shifted 2 px right", "a": 99.3},
-            {"test digits": "shifted 2 px up", "a": 98.9}, {"test digits": "rotated 10° clockwise", "a": 98.0}]
+    rows = [{"digits": "as they are", "a": 99.5}, {"digits": "shifted 2 px right", "a": 99.3},
+            {"digits": "shifted 2 px up", "a": 98.9}, {"digits": "rotated 10° clockwise", "a": 98.0}]
     assert worst_cost(rows, "a", "shifted 2 px") == pytest.approx(0.6)
     assert worst_cost(rows, "a", "rotated 10°") == pytest.approx(1.5)
