@@ -72,7 +72,9 @@ def test_the_spread_of_the_seeds_says_how_far_the_mean_sits_above_the_bar():
     runs = {seed: history([99.0] * 10 + [low] * 5) for seed, low in enumerate((99.40, 99.50, 99.60), 1)}
     # mean 99.50, standard deviation 0.10: one deviation above 99.40; 99.40 + 1.2816 x 0.10 puts 9 in 10 above it
     assert spread_texts(runs) == {"sd": "0.10 points", "spread": "0.20 points", "margin": "1.0 standard deviations",
-                                  "needed": "99.53 %"}
+                                  "needed": "99.53 %", "against_needed": "0.03 points below it"}
+    higher = {seed: history([99.0] * 10 + [low] * 5) for seed, low in enumerate((99.50, 99.60, 99.70), 1)}
+    assert spread_texts(higher)["against_needed"] == "0.07 points above it"  # 99.60 against 99.53
 
 
 def test_the_runs_computed_contiguous_are_named_beneath_their_table():
