@@ -29,6 +29,7 @@ def test_where_the_lowest_of_the_last_five_falls_and_how_far_they_climb():
     assert last5_low_epochs(runs) == [11, 12, 11]
     assert low_epoch_text([11, 12, 11]) == "epoch 11 in 2 of 3 seeds"
     assert last5_climbs(runs) == pytest.approx([0.2, 0.2, 0.2])
+    assert last5_climbs({1: crafted_run([98.0, 99.0, 99.5])}) == pytest.approx([1.5])  # a short run: all its epochs
     texts = step_texts({"validation": runs})
     assert texts["validation_low_epoch"] == "epoch 11 in 2 of 3 seeds"
     assert texts["validation_climb"] == "+0.20 points (95 % interval +0.20 to +0.20)"
