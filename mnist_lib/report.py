@@ -154,12 +154,12 @@ def spread_texts(runs):
     this deviation ("needed": 9 seeds in 10 above it, were the seeds normal), and where the mean sits against that
     ("against_needed": "0.03 points below it")."""
     lows = last5_minima(runs)
-    sd = statistics.stdev(lows)
+    mean, sd = statistics.mean(lows), statistics.stdev(lows)
     quantile = statistics.NormalDist().inv_cdf(RELIABLE[0] / RELIABLE[1])
     needed = TARGET_ACCURACY + quantile * sd
-    short = statistics.mean(lows) - needed
+    short = mean - needed
     return {"sd": f"{sd:.2f} points", "spread": f"{max(lows) - min(lows):.2f} points",
-            "margin": f"{(statistics.mean(lows) - TARGET_ACCURACY) / sd:.1f} standard deviations",
+            "margin": f"{(mean - TARGET_ACCURACY) / sd:.1f} standard deviations",
             "needed": f"{needed:.2f} %",
             "against_needed": f"{abs(short):.2f} points {'above' if short >= 0 else 'below'} it"}
 

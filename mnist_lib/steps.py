@@ -96,11 +96,7 @@ def step_texts(runs):
 
 def last5_low_epochs(runs):
     """The epoch at which each run's evaluation accuracy is lowest within its last 5 epochs (the first such)."""
-    epochs = []
-    for history in runs.values():
-        last = history.epochs[-TARGET_LAST:]
-        epochs.append(min(last, key=lambda e: e["test_acc"])["epoch"])
-    return epochs
+    return [min(history.epochs[-TARGET_LAST:], key=lambda e: e["test_acc"])["epoch"] for history in runs.values()]
 
 
 def low_epoch_text(epochs):
