@@ -40,3 +40,27 @@ def test_lever_benchmark_prints_each_chosen_lever_against_the_first(capsys):
 
 def test_lever_benchmark_refuses_an_unknown_lever(capsys):
     assert run("levers", "--only", "warp drive") == 2 and "unknown levers" in capsys.readouterr().err
+
+
+def test_rerun_cost_counts_each_folders_training_and_a_steps_extra_seeds_apart(tmp_path, capsys):
+    from mnist_lib.history import History
+
+    epochs = {"01_setup/test/seed_1": 3, "01_setup/validation/seed_5": 1, "01_setup/test/seed_6": 2,
+              "17_smallest/Small_C/seed_1": 4}
+    for folder, n in epochs.items():  # half an hour an epoch
+        History({"device_name": "CPU", "threads": 1}, [dict(epoch=i + 1, seconds=1800.0) for i in range(n)]).save(
+            tmp_path / folder / "history.json")
+    assert run("rerun_cost", "--histories", str(tmp_path), "--workers", "2") == 0
+    out = capsys.readouterr().out.splitlines()
+    lines = {line[:34].strip(): line[34:].split()[:3] for line in out[1:]}
+    assert lines["01_setup"] == ["2", "2.00", "1.00"]
+    assert lines["01_setup, more seeds"] == ["1", "1.00", "0.50"]
+    assert lines["17_smallest"] == ["1", "2.00", "1.00"] and lines["all"] == ["4", "5.00", "2.50"]
+    assert out[1].endswith("CPU, 1 thread(s)")
+
+
+def test_rerun_cost_refuses_a_folder_without_runs(tmp_path, capsys):
+    assert run("rerun_cost", "--histories", str(tmp_path / "missing")) == 2
+    assert "no folder" in capsys.readouterr().err
+    assert run("rerun_cost", "--histories", str(tmp_path)) == 2
+    assert "no history.json" in capsys.readouterr().err

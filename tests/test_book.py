@@ -221,6 +221,22 @@ def test_reliability_page_counts_the_committed_seeds(site):
     assert seeds_met(ROOT / "book" / "histories" / "13_reliability" / "step_11_contiguous", 10) in text
 
 
+def test_reliability_page_reads_each_idea_against_step_12(site):
+    """Each idea tried on the final recipe changes one setting of it, has eight complete validation seeds, and is
+    worded against step 12's validation seeds 1-8 as the page prints it, recomputed from the histories alone."""
+    text = " ".join(" ".join(read_page(site, "13_reliability").text).split())
+    reference = step_runs_committed("12_earlier_drop", "validation", seeds=range(1, 9))
+    recipe = step_recipe("12_earlier_drop").on_validation().recipe()
+    folders = sorted((ROOT / "book" / "histories" / "13_reliability" / "ideas").iterdir())
+    assert len(folders) == 4
+    for folder in folders:
+        runs = {seed: History.load(folder / f"seed_{seed}" / "history.json") for seed in range(1, 9)}
+        assert all(len(run.epochs) == 15 for run in runs.values()), folder.name
+        recorded = RunConfig.from_record(runs[1].meta["config"]).recipe()
+        assert len({name for name in recipe if recorded[name] != recipe[name]}) == 1, folder.name
+        assert step_decision(runs, reference, "step 12")["difference"] in text, folder.name
+
+
 def test_smallest_reliable_page_follows_the_committed_runs(site):
     """Recomputed from the histories alone: the line's slope, the smallest network of the ladder whose validation
     seeds average the bar, and the count of test seeds meeting the target of each network tested from it up to the
