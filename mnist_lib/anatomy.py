@@ -4,6 +4,8 @@ import torch.nn as nn
 from torchinfo import summary
 from torchinfo.enums import Units
 
+from .blocks import Ensemble
+
 INPUT_SIZE = (1, 1, 28, 28)
 
 
@@ -52,7 +54,10 @@ def _layers_in_call_order(model):
 
 
 def receptive_fields(model):
-    """One row per layer: output size, jump (input pixels between neighbouring outputs) and receptive field."""
+    """One row per layer: output size, jump (input pixels between neighbouring outputs) and receptive field.
+    An ensemble's rows are its first member's: its members see the image through the same layers."""
+    if isinstance(model, Ensemble):
+        return receptive_fields(model.members[0])
     rows, rf, jump, size = [], 1, 1, INPUT_SIZE[-1]
     for name, module, size_in, size_out in _layers_in_call_order(model):
         if isinstance(module, nn.Linear):

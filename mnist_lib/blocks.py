@@ -1,7 +1,8 @@
 """The named blocks every network of the book is built from."""
+import math
+
 import torch
 import torch.nn as nn
-
 
 
 class ConvBlock(nn.Sequential):
@@ -62,6 +63,28 @@ class SharedBlock(nn.Module):
         for norm in self.norms:
             x = x + torch.relu(norm(self.conv(x)))
         return x
+
+
+class Ensemble(nn.Module):
+    """Networks side by side on the same input. In training each member's logits come out on their own, shape
+    (members, batch, classes), so that each member is trained on its own loss as it would be alone; in evaluation
+    the output is the log of the members' averaged probabilities. Members that err on different digits outvote
+    each other's mistakes."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x):
+        logits = torch.stack([member(x) for member in self.members])
+        if self.training:
+            return logits
+        return averaged_log_probabilities(logits)
+
+
+def averaged_log_probabilities(member_logits):
+    """log of the mean over members (the first dimension) of their softmax probabilities, without underflow."""
+    return member_logits.log_softmax(-1).logsumexp(0) - math.log(len(member_logits))
 
 
 class Transition(nn.Sequential):

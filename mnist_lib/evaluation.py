@@ -41,6 +41,24 @@ def accuracy_under(model, data, *, shift=(0, 0), angle=0.0):
     return accuracy_of((preds == data.test_labels).sum().item(), len(preds))
 
 
+def member_accuracies(ensemble, data):
+    """Test accuracy (%) of each member of a blocks.Ensemble alone, in order."""
+    return [accuracy_under(member, data) for member in ensemble.members]
+
+
+def ensemble_rows(ensembles, singles, data):
+    """One row per seed ({seed: model} each): the test accuracy (%) of each member of the seed's ensemble alone, the
+    members' mean, the ensemble's and the single network's of the same seed; then a row of the means over seeds."""
+    rows = []
+    for seed, ensemble in ensembles.items():
+        members = member_accuracies(ensemble, data)
+        rows.append(dict(seed=seed, **{f"member_{i}": a for i, a in enumerate(members, 1)},
+                         members_mean=sum(members) / len(members), ensemble=accuracy_under(ensemble, data),
+                         single=accuracy_under(singles[seed], data)))
+    means = {key: sum(row[key] for row in rows) / len(rows) for key in rows[0] if key != "seed"}
+    return rows + [dict(seed="mean", **means)]
+
+
 def robustness_rows(models, data, shifts=(1, 2), angles=(5, 10, 15)):
     """Accuracy of each model ({column: model}) under each shift (right, left, down, up) and each rotation (both
     ways), beside the untouched set: one row per way of moving the digits."""

@@ -29,16 +29,18 @@ LABELS = {"best_train": "best train %", "best_test": "best test %", "last5_mean"
           "recipe_part": "book recipe − own, points (95 % interval)", "recipe_verdict": "recipe's part",
           "network_part": "peer − the book's network, book recipe, points (95 % interval)",
           "network_verdict": "network's part",
-          "total_part": "own recipe − the book's network, points (95 % interval)", "total_verdict": "in all"}
+          "total_part": "own recipe − the book's network, points (95 % interval)", "total_verdict": "in all",
+          "member_1": "member 1 alone %", "member_2": "member 2 alone %", "members_mean": "members' mean %",
+          "ensemble": "both averaged %", "single": "single network %"}
 
 # The format string of each key; a tuple fills the fields of its format. Any other value is shown with str().
 FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_test": PERCENT, "last5_mean": PERCENT,
            "last5_min": PERCENT, "seconds_per_epoch": "{:.1f}", "met_of": "{}/{}", "met_interval": "{:.0f}-{:.0f} %",
            "last5_min_mean": PERCENT, "last5_min_interval": INTERVAL, "lowest": PERCENT, "highest": PERCENT,
-           "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}",
+           "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}", "members_mean": PERCENT, "ensemble": PERCENT,
            "best_train_mean": PERCENT, "best_test_mean": PERCENT, "difference": DIFFERENCE,
-           "reported": PERCENT, "recipe_part": DIFFERENCE, "network_part": DIFFERENCE,
-           "total_part": DIFFERENCE}
+           "reported": PERCENT, "recipe_part": DIFFERENCE, "network_part": DIFFERENCE, "member_1": PERCENT,
+           "total_part": DIFFERENCE, "member_2": PERCENT, "single": PERCENT}
 
 # The labels of a table of runs scored on the validation split, where "test" would mislead.
 HELD_OUT = {"best_test": "best held-out %", "last5_min": "last-5 min held-out %",

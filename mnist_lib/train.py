@@ -12,6 +12,7 @@ from tqdm import tqdm  # text bars: the same in a terminal, a notebook and a ren
 
 from .allocator import keep_freed_memory
 from .augment import Augment
+from .blocks import averaged_log_probabilities
 from .data import BatchLoader
 from .distill import load_teacher
 from .evaluation import accuracy_of, evaluate
@@ -41,7 +42,13 @@ def train_step(model, x, y, optimizer, criterion, averaged=None, teacher=None):
     """One optimiser step on a batch (and the weight average's update); (loss, logits) of the batch as trained.
     With a teacher (distill.Teacher), the loss mixes the labels' with the teacher's predictions."""
     logits = model(x)
-    loss = criterion(logits, y)
+    if logits.ndim == 3:  # an Ensemble's members, each scored alone (blocks.Ensemble)
+        if teacher is not None:
+            raise ValueError("distillation trains a single network; give a model that is not an ensemble")
+        loss = sum(criterion(member, y) for member in logits)
+        logits = averaged_log_probabilities(logits).detach()
+    else:
+        loss = criterion(logits, y)
     if teacher is not None:
         loss = teacher.mixed_loss(logits, x, loss)
     if not torch.isfinite(loss):

@@ -75,3 +75,9 @@ def test_macs_of_the_final_model_by_hand():
 def test_the_summary_prints_its_multiply_adds_in_full():
     text = str(model_summary(build_model("Model_6")))
     assert f"Total mult-adds: {macs(build_model('Model_6')):,}" in text and "Total mult-adds (M)" not in text
+
+
+def test_an_ensemble_sees_the_image_as_one_of_its_members():
+    pair, member = build_model("Pair_C"), build_model("Small_C")
+    assert table(receptive_fields(pair)) == table(receptive_fields(member))
+    assert macs(pair) == 2 * macs(member)

@@ -228,13 +228,25 @@ def test_reliability_page_reads_each_idea_against_step_12(site):
     reference = step_runs_committed("12_earlier_drop", "validation", seeds=range(1, 9))
     recipe = step_recipe("12_earlier_drop").on_validation().recipe()
     folders = sorted((ROOT / "book" / "histories" / "13_reliability" / "ideas").iterdir())
-    assert len(folders) == 4
+    assert len(folders) == 5
     for folder in folders:
         runs = {seed: History.load(folder / f"seed_{seed}" / "history.json") for seed in range(1, 9)}
         assert all(len(run.epochs) == 15 for run in runs.values()), folder.name
         recorded = RunConfig.from_record(runs[1].meta["config"]).recipe()
         assert len({name for name in recipe if recorded[name] != recipe[name]}) == 1, folder.name
         assert step_decision(runs, reference, "step 12")["difference"] in text, folder.name
+
+
+def test_reliability_page_scores_pair_c_and_step_12_as_their_runs_recorded_their_last_epoch(site):
+    """The page scores the saved weights again; their mean accuracy must be the one each run recorded at its last
+    epoch."""
+    text = " ".join(" ".join(read_page(site, "13_reliability").text).split())
+    histories = ROOT / "book" / "histories"
+    means = []
+    for folder in (histories / "13_reliability" / "ideas" / "pair_c", histories / "12_earlier_drop" / "validation"):
+        last = [History.load(folder / f"seed_{seed}" / "history.json").epochs[-1]["test_acc"] for seed in range(1, 9)]
+        means.append(f"{sum(last) / len(last):.2f} %")
+    assert " ; ".join(means) in text  # the Results row: the members' mean; the pair; step 12's network
 
 
 def test_smallest_reliable_page_follows_the_committed_runs(site):

@@ -2,7 +2,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mnist_lib.evaluation import accuracy_of, robustness_rows, worst_cost
+from mnist_lib.blocks import Ensemble
+from mnist_lib.evaluation import (accuracy_of, ensemble_rows, member_accuracies, robustness_rows,
+                                  worst_cost)
 
 
 def test_accuracy_of_9940_in_10000_is_exactly_the_bar():
@@ -34,3 +36,23 @@ def test_the_worst_cost_of_a_kind_of_move_is_taken_against_the_digits_as_they_ar
             {"digits": "shifted 2 px up", "a": 98.9}, {"digits": "rotated 10° clockwise", "a": 98.0}]
     assert worst_cost(rows, "a", "shifted 2 px") == pytest.approx(0.6)
     assert worst_cost(rows, "a", "rotated 10°") == pytest.approx(1.5)
+
+
+def test_member_accuracies_and_ensemble_rows_score_each_member_alone(data):
+    class Always(nn.Module):  # predicts one digit whatever the image
+        def __init__(self, digit):
+            super().__init__()
+            self.digit, self.weight = digit, nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return nn.functional.one_hot(torch.full((len(x),), self.digit), 10).float() + self.weight
+
+    labels = data.test_labels
+    share = {d: 100.0 * (labels == d).sum().item() / len(labels) for d in range(10)}
+    assert member_accuracies(Ensemble([Always(1), Always(7)]), data) == pytest.approx([share[1], share[7]])
+    rows = ensemble_rows({1: Ensemble([Always(1), Always(1)]), 2: Ensemble([Always(3), Always(7)])},
+                         {1: Always(2), 2: Always(4)}, data)
+    assert [row["seed"] for row in rows] == [1, 2, "mean"]
+    assert rows[0]["ensemble"] == pytest.approx(share[1]) and rows[1]["single"] == pytest.approx(share[4])
+    assert rows[1]["members_mean"] == pytest.approx((share[3] + share[7]) / 2)
+    assert rows[2]["member_2"] == pytest.approx((share[1] + share[7]) / 2)

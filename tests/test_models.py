@@ -4,7 +4,7 @@ import torch.nn as nn
 
 import mnist_lib.models as models
 from fingerprints import committed, fingerprint
-from mnist_lib.blocks import GhostBlock, PeerBlock, SeparableBlock, SharedBlock
+from mnist_lib.blocks import Ensemble, GhostBlock, PeerBlock, SeparableBlock, SharedBlock
 from mnist_lib.models import (NARROW_WIDTHS, SEPARABLE_WIDTHS, WIDTHS, Net, build_model, count_parameters, model_names,
                               widths_between)
 from mnist_lib.target import TARGET_PARAMS
@@ -81,6 +81,7 @@ HAND_COUNTS["Small_H"] = ghost_net(6, 12, 20, 44, 42, (False, False, True, True)
 HAND_COUNTS["Small_I"] = shared_net(6, 12, 20, 35, 2)
 HAND_COUNTS["Small_J"] = shared_net(6, 12, 20, 35, 3)
 HAND_COUNTS["Small_K"] = deep_net(6, 10, 16, 20, 32, 34)
+HAND_COUNTS["Pair_C"] = 2 * separable_net(6, 12, 20, 36, 36)
 # ../shared/PEERS.md's checks, row by row: convolution weights (no biases), then 2 per batch-norm channel.
 HAND_COUNTS["Peer_A"] = 72 + 16 + 1152 + 32 + 128 + 864 + 24 + 1296 + 24 + 1728 + 32 + 2304 + 32 + 160
 HAND_COUNTS["Peer_B"] = 144 + 32 + 3456 + 48 + 192 + 16 + 1152 + 32 + 2304 + 32 + 2304 + 32 + 160
@@ -178,6 +179,25 @@ def test_shared_block_uses_one_convolution_each_time_and_adds_its_input():
 
 
 REWRITE = "after a deliberate change to the model, run PYTHONPATH=. python tests/fingerprints.py and commit the file"
+
+
+def test_an_ensemble_gives_each_members_logits_in_training_and_their_averaged_probabilities_after():
+    model = build_model("Pair_C", seed=0)
+    x = torch.randn(5, 1, 28, 28)
+    trained = model.train()(x)
+    assert trained.shape == (2, 5, 10)
+    model.eval()
+    alone = torch.stack([member(x) for member in model.members])
+    expected = alone.softmax(-1).mean(0)
+    assert torch.allclose(model(x).exp(), expected, atol=1e-6)
+    assert not torch.equal(alone[0], alone[1])  # two members, two initialisations
+
+
+def test_an_ensembles_output_stays_finite_where_a_member_is_certain():
+    model = Ensemble([nn.Flatten(), nn.Flatten()]).eval()
+    logits = torch.full((1, 1, 1, 10), -200.0)
+    logits[..., 3] = 200.0
+    assert torch.isfinite(model(logits)).all()
 
 
 def test_every_registered_model_and_no_other_has_a_committed_fingerprint():

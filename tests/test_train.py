@@ -1,8 +1,10 @@
+import copy
 import json
 from dataclasses import replace
 
 import pytest
 import torch
+import torch.nn as nn
 
 import mnist_lib.train as train
 from mnist_lib.config import RunConfig
@@ -10,7 +12,7 @@ from mnist_lib.evaluation import accuracy_of, predict
 from mnist_lib.history import History, finished_history, load_trained, save_weights_atomic
 from mnist_lib.models import build_model
 from mnist_lib.runs import fit_each_seed, fit_seeds
-from mnist_lib.train import fit
+from mnist_lib.train import fit, train_step
 from test_models import HAND_COUNTS
 
 # No weight averaging: 128 steps are too few for an average over about a thousand.
@@ -174,3 +176,22 @@ def test_fit_trains_in_the_memory_format_the_config_names(data):
                                                         out.is_contiguous())))
         model(data.test_images[:4])
         assert layouts == [(channels_last, not channels_last)]
+
+
+def test_each_member_of_an_ensemble_learns_from_its_own_loss_as_it_would_alone():
+    torch.manual_seed(0)
+    x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    pair = build_model("Pair_C", seed=0).train()
+    alone = copy.deepcopy(pair.members[1]).train()
+    criterion = nn.CrossEntropyLoss()
+    loss, logits = train_step(pair, x, y, torch.optim.SGD(pair.parameters(), lr=0.1, momentum=0.9), criterion)
+    train_step(alone, x, y, torch.optim.SGD(alone.parameters(), lr=0.1, momentum=0.9), criterion)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(pair.members[1].parameters(), alone.parameters()))
+    assert logits.shape == (8, 10) and torch.allclose(logits.exp().sum(1), torch.ones(8), atol=1e-5)
+
+
+def test_distillation_into_an_ensemble_says_it_takes_one_network():
+    x, y = torch.randn(4, 1, 28, 28), torch.randint(0, 10, (4,))
+    pair = build_model("Pair_C", seed=0).train()
+    with pytest.raises(ValueError, match="not an ensemble"):
+        train_step(pair, x, y, torch.optim.SGD(pair.parameters(), lr=0.1), nn.CrossEntropyLoss(), teacher=object())
