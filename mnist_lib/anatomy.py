@@ -55,8 +55,10 @@ def _layers_in_call_order(model):
 
 def receptive_fields(model):
     """One row per layer: output size, jump (input pixels between neighbouring outputs) and receptive field.
-    An ensemble's rows are its first member's: its members see the image through the same layers."""
+    An ensemble's rows are its members', which must share one layout."""
     if isinstance(model, Ensemble):
+        if len({repr(member) for member in model.members}) > 1:
+            raise ValueError("the ensemble's members differ in layout: give one member to read its receptive field")
         return receptive_fields(model.members[0])
     rows, rf, jump, size = [], 1, 1, INPUT_SIZE[-1]
     for name, module, size_in, size_out in _layers_in_call_order(model):

@@ -68,8 +68,8 @@ class SharedBlock(nn.Module):
 class Ensemble(nn.Module):
     """Networks side by side on the same input. In training each member's logits come out on their own, shape
     (members, batch, classes), so that each member is trained on its own loss as it would be alone; in evaluation
-    the output is the log of the members' averaged probabilities. Members that err on different digits outvote
-    each other's mistakes."""
+    the output is the log of the members' averaged probabilities. Averaging can change a prediction only where the
+    members disagree: there the digit their probabilities favour on average wins."""
 
     def __init__(self, members):
         super().__init__()

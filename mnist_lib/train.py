@@ -12,7 +12,7 @@ from tqdm import tqdm  # text bars: the same in a terminal, a notebook and a ren
 
 from .allocator import keep_freed_memory
 from .augment import Augment
-from .blocks import averaged_log_probabilities
+from .blocks import Ensemble, averaged_log_probabilities
 from .data import BatchLoader
 from .distill import load_teacher
 from .evaluation import accuracy_of, evaluate
@@ -40,9 +40,11 @@ def pick_device(name="auto"):
 
 def train_step(model, x, y, optimizer, criterion, averaged=None, teacher=None):
     """One optimiser step on a batch (and the weight average's update); (loss, logits) of the batch as trained.
-    With a teacher (distill.Teacher), the loss mixes the labels' with the teacher's predictions."""
+    With a teacher (distill.Teacher), the loss mixes the labels' with the teacher's predictions. For a
+    blocks.Ensemble, the loss is the sum of its members' losses, the one they are trained on, and the logits are the
+    log of their averaged probabilities."""
     logits = model(x)
-    if logits.ndim == 3:  # an Ensemble's members, each scored alone (blocks.Ensemble)
+    if isinstance(model, Ensemble):  # each member scored alone
         if teacher is not None:
             raise ValueError("distillation trains a single network; give a model that is not an ensemble")
         loss = sum(criterion(member, y) for member in logits)

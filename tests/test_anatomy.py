@@ -1,4 +1,7 @@
+import pytest
+
 from mnist_lib.anatomy import final_receptive_field, macs, model_summary, receptive_fields
+from mnist_lib.blocks import Ensemble
 from mnist_lib.models import build_model, count_parameters, model_names
 
 
@@ -81,3 +84,5 @@ def test_an_ensemble_sees_the_image_as_one_of_its_members():
     pair, member = build_model("Pair_C"), build_model("Small_C")
     assert table(receptive_fields(pair)) == table(receptive_fields(member))
     assert macs(pair) == 2 * macs(member)
+    with pytest.raises(ValueError, match="differ in layout"):
+        receptive_fields(Ensemble([member, build_model("Small_A")]))

@@ -246,7 +246,7 @@ def test_reliability_page_scores_pair_c_and_step_12_as_their_runs_recorded_their
     for folder in (histories / "13_reliability" / "ideas" / "pair_c", histories / "12_earlier_drop" / "validation"):
         last = [History.load(folder / f"seed_{seed}" / "history.json").epochs[-1]["test_acc"] for seed in range(1, 9)]
         means.append(f"{sum(last) / len(last):.2f} %")
-    assert " ; ".join(means) in text  # the Results row: the members' mean; the pair; step 12's network
+    assert " ; ".join(means) in text  # the Results row's last two figures: the pair; step 12's network
 
 
 def test_smallest_reliable_page_follows_the_committed_runs(site):

@@ -182,11 +182,13 @@ def test_each_member_of_an_ensemble_learns_from_its_own_loss_as_it_would_alone()
     torch.manual_seed(0)
     x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
     pair = build_model("Pair_C", seed=0).train()
-    alone = copy.deepcopy(pair.members[1]).train()
+    alone = [copy.deepcopy(member).train() for member in pair.members]
     criterion = nn.CrossEntropyLoss()
     loss, logits = train_step(pair, x, y, torch.optim.SGD(pair.parameters(), lr=0.1, momentum=0.9), criterion)
-    train_step(alone, x, y, torch.optim.SGD(alone.parameters(), lr=0.1, momentum=0.9), criterion)
-    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(pair.members[1].parameters(), alone.parameters()))
+    losses = [train_step(m, x, y, torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9), criterion)[0] for m in alone]
+    for member, single in zip(pair.members, alone):
+        assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(member.parameters(), single.parameters()))
+    assert torch.allclose(loss, sum(losses))
     assert logits.shape == (8, 10) and torch.allclose(logits.exp().sum(1), torch.ones(8), atol=1e-5)
 
 
