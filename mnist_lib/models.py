@@ -145,7 +145,7 @@ MODELS = {
     "Small_L": lambda: SeparableNet(widths=widths_between(1 / 2)),
     "Small_M": lambda: SeparableNet(widths=widths_between(-1 / 4)),
     # Two of Small_C side by side, 7,924 parameters: each trained on its own loss, their probabilities averaged.
-    "Pair_C": lambda: Ensemble([SeparableNet(widths=NARROW_WIDTHS) for _ in range(2)]),
+    "Pair_C": lambda: Ensemble([build_model("Small_C") for _ in range(2)]),
     # Other layouts: C's early channels with 48 late, paid for by grouped pointwise convolutions (D); ghost blocks
     # throughout at Small_E's widths (G) or late at wider ones (H); one shared block after the pool, applied twice
     # (I) or three times (J); a third separable block before the pool (K).

@@ -37,10 +37,10 @@ LABELS = {"best_train": "best train %", "best_test": "best test %", "last5_mean"
 FORMATS = {"parameters": "{:,}", "macs": "{:,}", "best_train": PERCENT, "best_test": PERCENT, "last5_mean": PERCENT,
            "last5_min": PERCENT, "seconds_per_epoch": "{:.1f}", "met_of": "{}/{}", "met_interval": "{:.0f}-{:.0f} %",
            "last5_min_mean": PERCENT, "last5_min_interval": INTERVAL, "lowest": PERCENT, "highest": PERCENT,
-           "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}", "members_mean": PERCENT, "ensemble": PERCENT,
-           "best_train_mean": PERCENT, "best_test_mean": PERCENT, "difference": DIFFERENCE,
-           "reported": PERCENT, "recipe_part": DIFFERENCE, "network_part": DIFFERENCE, "member_1": PERCENT,
-           "total_part": DIFFERENCE, "member_2": PERCENT, "single": PERCENT}
+           "misread_share": PERCENT, "ratio_range": "{:.2f}-{:.2f}", "best_train_mean": PERCENT,
+           "best_test_mean": PERCENT, "difference": DIFFERENCE, "reported": PERCENT, "recipe_part": DIFFERENCE,
+           "network_part": DIFFERENCE, "total_part": DIFFERENCE, "member_1": PERCENT, "member_2": PERCENT,
+           "members_mean": PERCENT, "ensemble": PERCENT, "single": PERCENT}
 
 # The labels of a table of runs scored on the validation split, where "test" would mislead.
 HELD_OUT = {"best_test": "best held-out %", "last5_min": "last-5 min held-out %",
